@@ -1,0 +1,65 @@
+# dataexport — PGXS build, pg_regress suite and the server-independent unit tests.
+
+EXTENSION = dataexport
+MODULE_big = dataexport
+EXTVERSION = 0.1
+
+# Server-independent modules: also linked into test/unit and the fuzzers.
+PURE_SRCS = src/pure.c src/json.c src/dates.c src/encode.c src/fields.c \
+	src/search.c src/payload.c src/discover_sql.c
+
+# Modules that live in the server.
+SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c \
+	src/api.c src/record.c src/shmem.c src/launcher.c src/worker.c \
+	src/sink.c src/registry.c src/runquery.c
+
+OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
+
+DATA = src/dataexport--$(EXTVERSION).sql
+PGFILEDESC = "dataexport - asynchronous data exports into large objects"
+
+REGRESS = setup interface validation dedupe exports security cleanup
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
+	--load-extension=dataexport
+
+SHLIB_LINK = -lz
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- unit tests (cmocka), no server needed ----
+UNIT_CC ?= cc
+UNIT_CFLAGS ?= -O1 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
+UNIT_BUILD = test/unit/build
+UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BUILD)/%,$(wildcard test/unit/test_*.c))
+UNIT_PURE_OBJS = $(patsubst src/%.c,$(UNIT_BUILD)/%.o,$(PURE_SRCS)) $(UNIT_BUILD)/pure_mem_libc.o
+UNIT_LIB = $(UNIT_BUILD)/libpure.a
+
+$(UNIT_LIB): $(UNIT_PURE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(UNIT_BUILD)/%.o: src/%.c src/*.h
+	@mkdir -p $(UNIT_BUILD)
+	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(UNIT_BUILD)/pure_mem_libc.o: test/unit/pure_mem_libc.c src/pure.h
+	@mkdir -p $(UNIT_BUILD)
+	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(UNIT_BUILD)/test_%: test/unit/test_%.c $(UNIT_LIB)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka
+
+.PHONY: unittest
+unittest: $(UNIT_TESTS)
+	@status=0; for t in $(UNIT_TESTS); do \
+		CMOCKA_MESSAGE_OUTPUT=TAP ./$$t || status=1; \
+	done; exit $$status
+
+clean: clean-unit
+.PHONY: clean-unit
+clean-unit:
+	rm -rf $(UNIT_BUILD) tmp_check results regression.diffs regression.out

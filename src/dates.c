@@ -1,0 +1,5 @@
+/*
+ * dates.c
+ *	  (being written)
+ */
+#include "dates.h"

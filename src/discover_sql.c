@@ -1,0 +1,5 @@
+/*
+ * discover_sql.c
+ *	  (being written)
+ */
+#include "discover_sql.h"

@@ -1,0 +1,81 @@
+/*
+ * discover_sql.h
+ *	  SQL text for Discover and Issues-by-Tag exports over a registered
+ *	  dataset.  Identifiers go through the caller's quoting function, every
+ *	  payload value becomes a text parameter ($n, cast in the SQL text).
+ */
+#ifndef DATAEXPORT_DISCOVER_SQL_H
+#define DATAEXPORT_DISCOVER_SQL_H
+
+#include "pure.h"
+#include "dates.h"
+
+typedef enum DsColumnType
+{
+	DS_TEXT,
+	DS_NUMBER,
+	DS_TIMESTAMP,
+	DS_BOOL,
+	DS_JSON,
+	DS_OTHER
+} DsColumnType;
+
+typedef struct DsColumn
+{
+	char	   *name;
+	DsColumnType type;
+} DsColumn;
+
+typedef struct Dataset
+{
+	char	   *name;
+	char	   *relation;		/* already quoted, e.g. "app"."events" */
+	int			ncolumns;
+	DsColumn   *columns;
+	/* the columns playing SPEC roles; NULL when not mapped */
+	char	   *project;
+	char	   *timestamp;
+	char	   *environment;
+	char	   *group;
+	char	   *tags;
+	char	   *message;
+	char	   *user;
+} Dataset;
+
+typedef const char *(*QuoteIdentFn) (const char *ident);
+
+typedef struct BuiltQuery
+{
+	char	   *sql;
+	int			nparams;
+	char	  **params;			/* text; NULL = SQL NULL */
+	int			ncolumns;
+	char	  **headers;		/* output column names (CSV header) */
+} BuiltQuery;
+
+typedef struct DiscoverQuery
+{
+	const Dataset *ds;
+	char	  **fields;
+	int			nfields;
+	char	  **equations;
+	int			nequations;
+	const char *query;
+	char	  **sort;
+	int			nsort;
+	const int64_t *projects;
+	int			nprojects;
+	de_time		start;
+	de_time		end;
+	char	  **environments;
+	int			nenvironments;
+	int64_t		row_limit;		/* > 0: LIMIT row_limit + 1 (to see truncation) */
+	de_time		now;			/* relative search times count from here */
+} DiscoverQuery;
+
+extern bool discover_build(const DiscoverQuery *q, QuoteIdentFn quote,
+						   BuiltQuery *out, DeError *err);
+
+extern void built_query_clear(BuiltQuery *bq);
+
+#endif

@@ -1,0 +1,5 @@
+/*
+ * encode.c
+ *	  (being written)
+ */
+#include "encode.h"

@@ -1,0 +1,5 @@
+/*
+ * fields.c
+ *	  (being written)
+ */
+#include "fields.h"

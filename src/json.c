@@ -1,0 +1,5 @@
+/*
+ * json.c
+ *	  (being written)
+ */
+#include "json.h"

@@ -1,0 +1,5 @@
+/*
+ * payload.c
+ *	  (being written)
+ */
+#include "payload.h"

@@ -1,0 +1,5 @@
+/*
+ * search.c
+ *	  (being written)
+ */
+#include "search.h"
