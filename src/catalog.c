@@ -1,0 +1,248 @@
+/*
+ * catalog.c
+ *	  Bookkeeping access and SPI helpers.
+ *
+ * Ordinary roles cannot read or write the dataexport schema.  Code that must
+ * touch it for a user switches to the extension's owner with
+ * SECURITY_LOCAL_USERID_CHANGE and a pinned search_path (so that a user's
+ * objects cannot capture the operators of our SQL), does the access, and
+ * switches back; user-supplied SQL never runs in between.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+#include "catalog.h"
+#include "guc.h"
+#include "shmem.h"
+
+Oid
+de_extension_owner(void)
+{
+	Oid			ext_oid = get_extension_oid("dataexport", true);
+	Oid			owner = InvalidOid;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(ext_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"dataexport\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION dataexport.")));
+
+	/* No syscache on pg_extension; this is what extension.c does too. */
+	{
+		Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ext_oid));
+		scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+		tuple = systable_getnext(scan);
+		if (HeapTupleIsValid(tuple))
+			owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	if (!OidIsValid(owner))
+		elog(ERROR, "could not find the owner of extension \"dataexport\"");
+	return owner;
+}
+
+void
+de_become_owner(DeUserSwitch *sw)
+{
+	Oid			owner = de_extension_owner();
+
+	GetUserIdAndSecContext(&sw->saved_userid, &sw->saved_sec_context);
+	SetUserIdAndSecContext(owner,
+						   sw->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	sw->guc_nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+void
+de_restore_user(DeUserSwitch *sw)
+{
+	AtEOXact_GUC(true, sw->guc_nest_level);
+	SetUserIdAndSecContext(sw->saved_userid, sw->saved_sec_context);
+}
+
+uint64
+de_spi_exec(const char *sql, int nparams, const char *const *params,
+			bool read_only)
+{
+	Oid		   *types = palloc(sizeof(Oid) * Max(nparams, 1));
+	Datum	   *values = palloc(sizeof(Datum) * Max(nparams, 1));
+	char	   *nulls = palloc(Max(nparams, 1) + 1);
+	int			rc;
+
+	for (int i = 0; i < nparams; i++)
+	{
+		types[i] = TEXTOID;
+		if (params[i] == NULL)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = 'n';
+		}
+		else
+		{
+			values[i] = CStringGetTextDatum(params[i]);
+			nulls[i] = ' ';
+		}
+	}
+	nulls[nparams] = '\0';
+
+	rc = SPI_execute_with_args(sql, nparams, types, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+char *
+de_spi_text(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+int64
+de_spi_int8(int row, int col, bool *isnull)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, isnull);
+
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+Jsonb *
+de_spi_jsonb(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	if (isnull)
+		return NULL;
+	/* copy out of the SPI context so it survives SPI_finish */
+	return (Jsonb *) SPI_datumTransfer(d, false, -1);
+}
+
+/* {"rows": n, "bytes": n} of a running export, or NULL. */
+static char *
+de_progress_json(int64 id)
+{
+	DeSlot	   *slot;
+	char	   *json = NULL;
+
+	if (de_shared == NULL)
+		return NULL;
+	LWLockAcquire(de_shared->lock, LW_SHARED);
+	slot = de_find_slot(MyDatabaseId, id);
+	if (slot != NULL)
+		json = psprintf("{\"rows\": " UINT64_FORMAT ", \"bytes\": " UINT64_FORMAT "}",
+						pg_atomic_read_u64(&slot->rows),
+						pg_atomic_read_u64(&slot->bytes));
+	LWLockRelease(de_shared->lock);
+	return json;
+}
+
+Jsonb *
+de_export_record(int64 id)
+{
+	DeUserSwitch sw;
+	char		idtext[32];
+	const char *params[3];
+	Jsonb	   *record = NULL;
+
+	snprintf(idtext, sizeof(idtext), INT64_FORMAT, id);
+	params[0] = idtext;
+	params[1] = de_progress_json(id);
+	params[2] = de_user_id_setting;
+
+	de_become_owner(&sw);
+	if (de_spi_exec("SELECT dataexport.record(e, $2::jsonb, $3) "
+					"FROM dataexport.export e WHERE e.id = $1::bigint",
+					3, params, false) == 1)
+		record = de_spi_jsonb(0, 1);
+	de_restore_user(&sw);
+	return record;
+}
+
+char *
+de_current_owner_settings(void)
+{
+	StringInfoData buf;
+	char	   *rawnames;
+	List	   *names;
+	ListCell   *lc;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	rawnames = pstrdup(de_forward_settings ? de_forward_settings : "");
+	if (!SplitIdentifierString(rawnames, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid list syntax in \"dataexport.forward_settings\"")));
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+		const char *value = GetConfigOption(name, true, false);
+
+		if (!first)
+			appendStringInfoString(&buf, ", ");
+		first = false;
+		escape_json(&buf, name);
+		appendStringInfoString(&buf, ": ");
+		if (value == NULL)
+			appendStringInfoString(&buf, "null");
+		else
+			escape_json(&buf, value);
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+Jsonb *
+de_jsonb_from_cstring(const char *text)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}
+
+char *
+de_jsonb_to_cstring(Jsonb *jb)
+{
+	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+}
+
+Jsonb *
+de_jsonb_set_key(Jsonb *jb, const char *key, Jsonb *value)
+{
+	StringInfoData obj;
+
+	initStringInfo(&obj);
+	appendStringInfoChar(&obj, '{');
+	escape_json(&obj, key);
+	appendStringInfoChar(&obj, ':');
+	appendStringInfoString(&obj, de_jsonb_to_cstring(value));
+	appendStringInfoChar(&obj, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+											  JsonbPGetDatum(jb),
+											  JsonbPGetDatum(de_jsonb_from_cstring(obj.data))));
+}

@@ -1,0 +1,46 @@
+/*
+ * catalog.h
+ *	  Access to the extension's bookkeeping tables (schema "dataexport") on
+ *	  behalf of users, and the SPI helpers every server module uses.
+ */
+#ifndef DATAEXPORT_CATALOG_H
+#define DATAEXPORT_CATALOG_H
+
+#include "executor/spi.h"
+#include "utils/jsonb.h"
+
+/* The identity switched to around a bookkeeping access, and back. */
+typedef struct DeUserSwitch
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			guc_nest_level;
+} DeUserSwitch;
+
+extern Oid	de_extension_owner(void);
+extern void de_become_owner(DeUserSwitch *sw);
+extern void de_restore_user(DeUserSwitch *sw);
+
+/* SPI_execute_with_args with text-only parameters; NULL params are SQL NULL.
+ * Raises on any SPI failure.  Returns SPI_processed. */
+extern uint64 de_spi_exec(const char *sql, int nparams, const char *const *params,
+						  bool read_only);
+
+/* Column value of row 0 of SPI_tuptable as text (palloc'd) or NULL. */
+extern char *de_spi_text(int row, int col);
+extern int64 de_spi_int8(int row, int col, bool *isnull);
+extern Jsonb *de_spi_jsonb(int row, int col);
+
+/* The export record (SPEC §5) of one export, read as the extension owner, or
+ * NULL if there is no such export (ownership not checked). */
+extern Jsonb *de_export_record(int64 id);
+
+/* The forwarded settings of the current session as a JSON object text. */
+extern char *de_current_owner_settings(void);
+
+extern Jsonb *de_jsonb_from_cstring(const char *text);
+extern char *de_jsonb_to_cstring(Jsonb *jb);
+/* jsonb with one key added or replaced. */
+extern Jsonb *de_jsonb_set_key(Jsonb *jb, const char *key, Jsonb *value);
+
+#endif

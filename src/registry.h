@@ -1,0 +1,35 @@
+/*
+ * registry.h
+ *	  The application's schema as registered by the DBA: the projects
+ *	  relation and the datasets.
+ */
+#ifndef DATAEXPORT_REGISTRY_H
+#define DATAEXPORT_REGISTRY_H
+
+#include "discover_sql.h"
+
+typedef struct DeProjects
+{
+	Oid			relid;
+	char	   *relation;		/* quoted, schema-qualified */
+	char	   *id_column;
+	char	   *organization_column;	/* NULL when not registered */
+} DeProjects;
+
+/* Raises 55000 with a hint when no projects relation is registered. */
+extern void de_load_projects(DeProjects *out);
+
+/* False when no dataset of that name is registered. */
+extern bool de_load_dataset(const char *name, Dataset *out);
+
+/* Project ids (of those requested, or all when n == 0) that the current
+ * user can see, within organization when has_org; sorted, distinct. */
+extern int64 *de_visible_projects(const DeProjects *pr, const int64 *ids, int n,
+								  bool has_org, int64 org, int *nout);
+
+/* The role-name check for registration functions. */
+extern void de_require_registrar(const char *what);
+
+extern const char *de_quote_ident(const char *ident);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * runquery.h
+ *	  From a stored (normalized) export request to the SQL that produces its
+ *	  rows.  Used at create time to validate and by the worker to run.
+ */
+#ifndef DATAEXPORT_RUNQUERY_H
+#define DATAEXPORT_RUNQUERY_H
+
+#include "discover_sql.h"
+#include "json.h"
+#include "pure.h"
+
+typedef struct DeQuerySpec
+{
+	const char *query_type;		/* "Discover", "Issues-by-Tag", "SQL" */
+	DjValue    *info;			/* normalized query_info */
+	char	  **environments;	/* top-level environment (Issues-by-Tag) */
+	int			nenvironments;
+	int64		row_limit;		/* 0: none */
+	de_time		now;			/* the export's creation time */
+} DeQuerySpec;
+
+/* Raises the error (with its SQLSTATE) on invalid requests.  For SQL exports
+ * out->ncolumns is 0: the header comes from the result's columns. */
+extern void de_build_export_query(const DeQuerySpec *spec, BuiltQuery *out);
+
+/* The dataset an export reads ("discover" unless info names another);
+ * raises Sentry's "<name> is not supported for csv exports". */
+extern void de_export_dataset(DjValue *info, Dataset *ds);
+
+/* DjValue helpers: a string, or a list of strings, as a C array. */
+extern char **de_json_string_list(DjValue *v, int *n);
+
+/* ereport(ERROR) of a DeError from a pure module. */
+extern void de_raise(const DeError *err) pg_attribute_noreturn();
+
+#endif
