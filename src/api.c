@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_largeobject.h"
@@ -523,6 +524,8 @@ access_export(int64 id, bool check_projects)
 	DeError		err = {0};
 	char	   *info_text;
 	bool		isnull;
+	/* decided before switching: the owner is usually a superuser itself */
+	bool		caller_is_superuser = superuser();
 
 	params[0] = int8_text(id);
 	params[1] = psprintf("%u", GetUserId());
@@ -532,7 +535,7 @@ access_export(int64 id, bool check_projects)
 					"WHERE id = $1::bigint AND ($4::boolean OR "
 					"(owner = $2::oid AND owner_settings = $3::jsonb))",
 					4, (const char *[]) {params[0], params[1], params[2],
-					superuser() ? "true" : "false"}, false) != 1)
+					caller_is_superuser ? "true" : "false"}, false) != 1)
 	{
 		de_restore_user(&sw);
 		raise_no_such_export(id);
@@ -642,6 +645,30 @@ export_unfinished(int64 id)
 	return unfinished;
 }
 
+/* Exports start when the transaction that created them commits, so waiting
+ * for one inside that transaction could only time out. */
+static void
+require_committed(int64 id)
+{
+	DeUserSwitch sw;
+	const char *params[1] = {int8_text(id)};
+	bool		isnull;
+	TransactionId xmin = InvalidTransactionId;
+
+	de_become_owner(&sw);
+	if (de_spi_exec("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
+					1, params, false) == 1)
+		xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+	de_restore_user(&sw);
+	if (TransactionIdIsValid(xmin) && TransactionIdIsCurrentTransactionId(xmin))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data export " INT64_FORMAT " was created in the current transaction", id),
+				 errdetail("Exports start when the transaction that created them commits."),
+				 errhint("Commit, then call dataexport_wait.")));
+}
+
 Datum
 dataexport_wait(PG_FUNCTION_ARGS)
 {
@@ -664,6 +691,7 @@ dataexport_wait(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	(void) access_export(id, false);
+	require_committed(id);
 	for (;;)
 	{
 		long		remaining_ms;

@@ -40,7 +40,8 @@ typedef enum DeCompression
 	DE_COMPRESSION_GZIP
 } DeCompression;
 
-/* One CSV field: quoted with " iff it contains , " CR or LF; inner " doubled. */
+/* One CSV field: quoted with " iff it contains , " CR or LF, or is empty
+ * (so that an empty string is not read back as NULL); inner " doubled. */
 extern void csv_append_field(StrBuf *out, const char *text, size_t len);
 /* A whole CSV record of cells (NULL -> empty field), ending with CRLF. */
 extern void csv_append_record(StrBuf *out, const DeCell *cells, int ncells);
