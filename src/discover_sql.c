@@ -1,5 +1,1386 @@
 /*
  * discover_sql.c
- *	  (being written)
+ *	  The SQL of a Discover export: fields, equations, the search query and
+ *	  the sort resolved against a registered dataset.
+ *
+ * The SQL text is built only from our own keywords, identifiers that went
+ * through the caller's quoting function and parameter references; every
+ * value that came from the payload (search values, tag keys, numbers,
+ * projects, dates, environments, the limit) is a text parameter, cast in the
+ * SQL text.  So the caller binds every parameter as text.
+ *
+ * Select items are aliased positionally (c1, c2, ...) because PostgreSQL cuts
+ * identifiers at 63 bytes; the real names are returned as headers.  GROUP BY
+ * and ORDER BY refer to items by position, so a grouped expression is written
+ * once.  The one place where PostgreSQL must see the same expression twice is
+ * an equation that uses a grouped column or tag; a tag key in the select list
+ * is therefore bound to one parameter however often it is used.
  */
 #include "discover_sql.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "search.h"
+
+/* user text quoted in messages is cut to this many bytes */
+#define MSG_SNIPPET 200
+
+/* AND inside OR inside AND ... after flattening chains */
+#define MAX_SEARCH_DEPTH 100
+
+/* A tag value is compared as a number only when it looks like one. */
+#define NUMERIC_REGEX "'^-?[0-9]+([.][0-9]+)?$'"
+
+/* Years 1..9999, what de_format_iso_us can print. */
+#define MIN_TIME (INT64_C(-62135596800) * DE_USECS_PER_SEC)
+#define MAX_TIME (INT64_C(253402300799) * DE_USECS_PER_SEC)
+
+/* A column or a tag, resolved. */
+typedef struct Ref
+{
+	bool		is_tag;
+	const char *name;			/* column name, or tag key */
+	DsColumnType type;			/* DS_TEXT for tags */
+} Ref;
+
+typedef struct Builder
+{
+	const DiscoverQuery *q;
+	const Dataset *ds;
+	QuoteIdentFn quote;
+	DeError    *err;
+
+	char	  **params;
+	int			nparams;
+	int			capparams;
+
+	/* parameters holding tag keys of the select list */
+	int		   *tag_params;
+	int			ntag_params;
+
+	Field	   *items;			/* fields, then equations */
+	int			nitems;
+	bool		aggregate;		/* some item is an aggregate */
+} Builder;
+
+static bool append_search(Builder *b, StrBuf *sb, const SearchNode *node,
+						  int depth);
+
+/* ---- small helpers ---- */
+
+static int
+snippet_len(const char *s)
+{
+	size_t		n = strlen(s);
+
+	if (n <= MSG_SNIPPET)
+		return (int) n;
+	n = MSG_SNIPPET;
+	while (n > 0 && (((unsigned char) s[n]) & 0xC0) == 0x80)
+		n--;
+	return (int) n;
+}
+
+#define SNIP(s) snippet_len(s), (s)
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* -?digits[.digits], what $n::numeric surely accepts */
+static bool
+is_number_text(const char *s)
+{
+	const char *p = s;
+	const char *digits;
+
+	if (*p == '-')
+		p++;
+	digits = p;
+	while (is_digit(*p))
+		p++;
+	if (p == digits)
+		return false;
+	if (*p == '.')
+	{
+		digits = ++p;
+		while (is_digit(*p))
+			p++;
+		if (p == digits)
+			return false;
+	}
+	return *p == '\0';
+}
+
+static bool
+ascii_ieq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+	{
+		char		ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
+
+		if (ca != *b)
+			return false;
+	}
+	return *a == *b;
+}
+
+static int
+add_param_owned(Builder *b, char *text)
+{
+	if (b->nparams == b->capparams)
+	{
+		b->capparams = b->capparams ? b->capparams * 2 : 16;
+		b->params = de_realloc(b->params, sizeof(char *) * b->capparams);
+	}
+	b->params[b->nparams++] = text;
+	return b->nparams;
+}
+
+static int
+add_param(Builder *b, const char *text)
+{
+	return add_param_owned(b, de_strdup(text));
+}
+
+static int
+add_time_param(Builder *b, de_time t)
+{
+	char		buf[40];
+
+	de_format_iso_us(t, buf);
+	return add_param(b, buf);
+}
+
+static const DsColumn *
+find_column(const Dataset *ds, const char *name)
+{
+	for (int i = 0; i < ds->ncolumns; i++)
+	{
+		if (strcmp(ds->columns[i].name, name) == 0)
+			return &ds->columns[i];
+	}
+	return NULL;
+}
+
+static DsColumnType
+column_type(const Dataset *ds, const char *name)
+{
+	const DsColumn *col = find_column(ds, name);
+
+	return col != NULL ? col->type : DS_OTHER;
+}
+
+static void
+append_column(Builder *b, StrBuf *sb, const char *name)
+{
+	sb_append(sb, "d.");
+	sb_append(sb, b->quote(name));
+}
+
+/*
+ * (d.tags ->> $n).  In the select list the same key reuses its parameter,
+ * so that "tags[k]" grouped by and "tags[k]" in an equation are one
+ * expression.
+ */
+static void
+append_tag(Builder *b, StrBuf *sb, const char *key, bool select_list)
+{
+	int			param = 0;
+
+	if (select_list)
+	{
+		for (int i = 0; i < b->ntag_params && param == 0; i++)
+		{
+			if (strcmp(b->params[b->tag_params[i] - 1], key) == 0)
+				param = b->tag_params[i];
+		}
+	}
+	if (param == 0)
+	{
+		param = add_param(b, key);
+		if (select_list)
+		{
+			b->tag_params = de_realloc(b->tag_params,
+									   sizeof(int) * (b->ntag_params + 1));
+			b->tag_params[b->ntag_params++] = param;
+		}
+	}
+	sb_append(sb, "(");
+	append_column(b, sb, b->ds->tags);
+	sb_appendf(sb, " ->> $%d)", param);
+}
+
+static void
+append_ref(Builder *b, StrBuf *sb, const Ref *ref, bool select_list)
+{
+	if (ref->is_tag)
+		append_tag(b, sb, ref->name, select_list);
+	else
+		append_column(b, sb, ref->name);
+}
+
+/* The ref as text: tags already are, text columns need no cast. */
+static void
+append_text_ref(Builder *b, StrBuf *sb, const Ref *ref)
+{
+	append_ref(b, sb, ref, false);
+	if (!ref->is_tag && ref->type != DS_TEXT)
+		sb_append(sb, "::text");
+}
+
+/* CASE WHEN x ~ regex THEN x::numeric END, x being text */
+static void
+append_safe_numeric(Builder *b, StrBuf *sb, const Ref *ref, bool select_list)
+{
+	StrBuf		x;
+
+	sb_init(&x);
+	if (select_list)
+		append_ref(b, &x, ref, true);
+	else
+		append_text_ref(b, &x, ref);
+	sb_appendf(sb, "CASE WHEN %s ~ " NUMERIC_REGEX " THEN (%s)::numeric END",
+			   x.data, x.data);
+	sb_free(&x);
+}
+
+/*
+ * A json column has no equality or ordering, a jsonb one has both: plain
+ * json fields are read as jsonb so that they can be grouped and sorted
+ * (a no-op for jsonb).
+ */
+static void
+append_json_cast(StrBuf *sb, const Ref *ref)
+{
+	if (!ref->is_tag && ref->type == DS_JSON)
+		sb_append(sb, "::jsonb");
+}
+
+static bool
+no_tags_error(Builder *b)
+{
+	return de_error(b->err, DE_ERR_INVALID, "Dataset \"%.*s\" has no tags column",
+					SNIP(b->ds->name));
+}
+
+static bool
+unknown_field_error(Builder *b, const char *name)
+{
+	return de_error(b->err, DE_ERR_INVALID,
+					"Unknown field \"%.*s\" for dataset \"%.*s\"",
+					SNIP(name), SNIP(b->ds->name));
+}
+
+/* A field's FE_COLUMN or FE_TAG. */
+static bool
+resolve_field_ref(Builder *b, const FieldExpr *e, Ref *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->name = e->name;
+	if (e->kind == FE_TAG)
+	{
+		if (b->ds->tags == NULL)
+			return no_tags_error(b);
+		ref->is_tag = true;
+		ref->type = DS_TEXT;
+		return true;
+	}
+	else
+	{
+		const DsColumn *col = find_column(b->ds, e->name);
+
+		if (col == NULL)
+			return unknown_field_error(b, e->name);
+		ref->type = col->type;
+		return true;
+	}
+}
+
+/* A function argument as the user wrote it, for messages. */
+static char *
+arg_text(const FieldExpr *arg)
+{
+	StrBuf		sb;
+
+	sb_init(&sb);
+	if (arg->kind == FE_TAG)
+		sb_appendf(&sb, "tags[%s]", arg->name);
+	else
+		sb_append(&sb, arg->name);
+	return sb_steal(&sb);
+}
+
+/* "fn(a, b)" of a parsed call, for messages */
+static char *
+call_text(const FieldExpr *fn)
+{
+	StrBuf		sb;
+
+	sb_init(&sb);
+	sb_appendf(&sb, "%s(", fn->name);
+	for (int i = 0; i < fn->nargs; i++)
+	{
+		char	   *arg = arg_text(fn->args[i]);
+
+		if (i > 0)
+			sb_append(&sb, ", ");
+		sb_append(&sb, arg);
+		de_free(arg);
+	}
+	sb_append_char(&sb, ')');
+	return sb_steal(&sb);
+}
+
+/* ---- select items ---- */
+
+/*
+ * An aggregate.  *numeric tells whether its value is a number (for
+ * equations).
+ */
+static bool
+append_function(Builder *b, StrBuf *sb, const FieldExpr *fn, bool *numeric)
+{
+	const char *name = fn->name;
+	Ref			arg;
+	const char *percentile = NULL;
+
+	*numeric = true;
+	if (strcmp(name, "last_seen") == 0 || strcmp(name, "first_seen") == 0)
+	{
+		sb_append(sb, name[0] == 'l' ? "max(" : "min(");
+		append_column(b, sb, b->ds->timestamp);
+		sb_append_char(sb, ')');
+		*numeric = false;
+		return true;
+	}
+	if (strcmp(name, "count") == 0 && fn->nargs == 0)
+	{
+		sb_append(sb, "count(*)");
+		return true;
+	}
+	if (!resolve_field_ref(b, fn->args[0], &arg))
+		return false;
+
+	if (strcmp(name, "count") == 0 || strcmp(name, "count_unique") == 0)
+	{
+		bool		distinct = name[5] == '_';
+
+		sb_append(sb, distinct ? "count(DISTINCT " : "count(");
+		/* json has no equality operator; its text does */
+		if (distinct && (arg.type == DS_JSON || arg.type == DS_OTHER))
+			append_text_ref(b, sb, &arg);
+		else
+			append_ref(b, sb, &arg, true);
+		sb_append_char(sb, ')');
+		return true;
+	}
+	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0)
+	{
+		if (!arg.is_tag && arg.type != DS_NUMBER && arg.type != DS_TIMESTAMP &&
+			arg.type != DS_TEXT)
+			return de_error(b->err, DE_ERR_INVALID,
+							"%s: %.*s is not a numeric, timestamp or text column",
+							name, SNIP(arg.name));
+		sb_appendf(sb, "%s(", name);
+		append_ref(b, sb, &arg, true);
+		sb_append_char(sb, ')');
+		*numeric = !arg.is_tag && arg.type == DS_NUMBER;
+		return true;
+	}
+
+	/* avg, sum and the percentiles want numbers */
+	if (arg.is_tag || arg.type != DS_NUMBER)
+	{
+		char	   *what = arg_text(fn->args[0]);
+
+		de_error(b->err, DE_ERR_INVALID, "%s: %.*s is not a numeric column",
+				 name, SNIP(what));
+		de_free(what);
+		return false;
+	}
+	if (strcmp(name, "avg") == 0 || strcmp(name, "sum") == 0)
+	{
+		sb_appendf(sb, "%s(", name);
+		append_column(b, sb, arg.name);
+		sb_append_char(sb, ')');
+		return true;
+	}
+	if (strcmp(name, "p50") == 0)
+		percentile = "0.5";
+	else if (strcmp(name, "p75") == 0)
+		percentile = "0.75";
+	else if (strcmp(name, "p95") == 0)
+		percentile = "0.95";
+	else if (strcmp(name, "p99") == 0)
+		percentile = "0.99";
+	else
+		percentile = fn->args[1]->name;
+	sb_appendf(sb, "percentile_cont($%d::float8) WITHIN GROUP (ORDER BY ",
+			   add_param(b, percentile));
+	append_column(b, sb, arg.name);
+	sb_append_char(sb, ')');
+	return true;
+}
+
+/* Is a plain field of the query this column or tag (so it is grouped)? */
+static bool
+is_grouped(const Builder *b, const FieldExpr *leaf)
+{
+	for (int i = 0; i < b->q->nfields; i++)
+	{
+		const FieldExpr *e = b->items[i].expr;
+
+		if (e->kind == leaf->kind && strcmp(e->name, leaf->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+equation_error(Builder *b, const Field *eq, const char *what, const char *why)
+{
+	return de_error(b->err, DE_ERR_INVALID, "Equation \"%.*s\": %.*s %s",
+					SNIP(eq->text), SNIP(what), why);
+}
+
+/*
+ * Every leaf is cast to numeric, so that count() / count() does not divide
+ * integers.
+ */
+static bool
+append_equation_expr(Builder *b, StrBuf *sb, const Field *eq,
+					 const FieldExpr *e)
+{
+	Ref			ref;
+
+	switch (e->kind)
+	{
+		case FE_NUMBER:
+			sb_appendf(sb, "$%d::numeric", add_param(b, e->name));
+			return true;
+		case FE_COLUMN:
+		case FE_TAG:
+			if (eq->is_aggregate && !is_grouped(b, e))
+				return de_error(b->err, DE_ERR_INVALID,
+								"Equation \"%.*s\" mixes aggregates and plain columns",
+								SNIP(eq->text));
+			if (!resolve_field_ref(b, e, &ref))
+				return false;
+			if (ref.is_tag)
+			{
+				append_safe_numeric(b, sb, &ref, true);
+				return true;
+			}
+			if (ref.type != DS_NUMBER)
+				return equation_error(b, eq, e->name, "is not a numeric column");
+			append_column(b, sb, e->name);
+			sb_append(sb, "::numeric");
+			return true;
+		case FE_FUNCTION:
+			{
+				StrBuf		fn;
+				bool		numeric;
+
+				sb_init(&fn);
+				if (!append_function(b, &fn, e, &numeric))
+				{
+					sb_free(&fn);
+					return false;
+				}
+				if (!numeric)
+				{
+					char	   *text = call_text(e);
+
+					equation_error(b, eq, text, "is not numeric");
+					de_free(text);
+					sb_free(&fn);
+					return false;
+				}
+				sb_appendf(sb, "(%s)::numeric", fn.data);
+				sb_free(&fn);
+				return true;
+			}
+		case FE_BINOP:
+			sb_append_char(sb, '(');
+			if (!append_equation_expr(b, sb, eq, e->left))
+				return false;
+			if (e->op == '/')
+				sb_append(sb, " / NULLIF(");
+			else
+				sb_appendf(sb, " %c ", e->op);
+			if (!append_equation_expr(b, sb, eq, e->right))
+				return false;
+			sb_append(sb, e->op == '/' ? ", 0))" : ")");
+			return true;
+	}
+	return false;
+}
+
+static bool
+append_item(Builder *b, StrBuf *sb, const Field *item)
+{
+	const FieldExpr *e = item->expr;
+	Ref			ref;
+	bool		numeric;
+
+	if (item->is_equation)
+		return append_equation_expr(b, sb, item, e);
+	if (e->kind == FE_FUNCTION)
+		return append_function(b, sb, e, &numeric);
+	if (!resolve_field_ref(b, e, &ref))
+		return false;
+	append_ref(b, sb, &ref, true);
+	append_json_cast(sb, &ref);
+	return true;
+}
+
+static bool
+parse_items(Builder *b)
+{
+	const DiscoverQuery *q = b->q;
+
+	b->items = de_alloc(sizeof(Field) * (q->nfields + q->nequations + 1));
+	for (int i = 0; i < q->nfields; i++)
+	{
+		if (!field_parse(q->fields[i], &b->items[b->nitems], b->err))
+			return false;
+		b->aggregate |= b->items[b->nitems++].is_aggregate;
+	}
+	for (int i = 0; i < q->nequations; i++)
+	{
+		if (!equation_parse(q->equations[i], &b->items[b->nitems], b->err))
+			return false;
+		b->aggregate |= b->items[b->nitems++].is_aggregate;
+	}
+	return true;
+}
+
+static bool
+append_select_list(Builder *b, StrBuf *sb)
+{
+	for (int i = 0; i < b->nitems; i++)
+	{
+		if (i > 0)
+			sb_append(sb, ", ");
+		if (!append_item(b, sb, &b->items[i]))
+			return false;
+		sb_appendf(sb, " AS c%d", i + 1);
+	}
+	return true;
+}
+
+/* ---- search ---- */
+
+/*
+ * A search key: a column of the dataset, or else a tag ("tags[k]" or any
+ * other key).
+ */
+static bool
+resolve_search_key(Builder *b, const char *key, Ref *ref, char **owned)
+{
+	const DsColumn *col = find_column(b->ds, key);
+	size_t		len = strlen(key);
+
+	memset(ref, 0, sizeof(*ref));
+	*owned = NULL;
+	if (col != NULL)
+	{
+		ref->name = col->name;
+		ref->type = col->type;
+		return true;
+	}
+	if (len > 6 && memcmp(key, "tags[", 5) == 0 && key[len - 1] == ']')
+	{
+		if (b->ds->tags == NULL)
+			return no_tags_error(b);
+		*owned = de_strndup(key + 5, len - 6);
+		ref->name = *owned;
+	}
+	else
+	{
+		if (b->ds->tags == NULL)
+			return unknown_field_error(b, key);
+		ref->name = key;
+	}
+	ref->is_tag = true;
+	ref->type = DS_TEXT;
+	return true;
+}
+
+static bool
+typed_ref(const Ref *ref)
+{
+	return !ref->is_tag &&
+		(ref->type == DS_NUMBER || ref->type == DS_TIMESTAMP ||
+		 ref->type == DS_BOOL);
+}
+
+/* The left-hand side of a comparison with bind_value()'s parameter. */
+static void
+append_lhs(Builder *b, StrBuf *sb, const Ref *ref)
+{
+	if (typed_ref(ref))
+		append_ref(b, sb, ref, false);
+	else
+		append_text_ref(b, sb, ref);
+}
+
+static bool
+invalid_value(Builder *b, const char *what, const char *value, const char *key)
+{
+	return de_error(b->err, DE_ERR_INVALID, "Invalid %s \"%.*s\" for \"%.*s\"",
+					what, SNIP(value), SNIP(key));
+}
+
+static bool
+normalize_bool(const char *text, const char **out)
+{
+	static const char *const truthy[] = {"true", "1", "yes"};
+	static const char *const falsy[] = {"false", "0", "no"};
+
+	for (int i = 0; i < 3; i++)
+	{
+		if (ascii_ieq(text, truthy[i]))
+		{
+			*out = "true";
+			return true;
+		}
+		if (ascii_ieq(text, falsy[i]))
+		{
+			*out = "false";
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Binds a value compared with ref: "$n::numeric", "$n::timestamptz",
+ * "$n::boolean" or "$n" (text), after checking that the cast will succeed,
+ * so that a bad value fails at create time and not in the worker.
+ */
+static bool
+bind_value(Builder *b, StrBuf *sb, const Ref *ref, const char *key,
+		   const char *text)
+{
+	if (typed_ref(ref) && ref->type == DS_NUMBER)
+	{
+		if (!is_number_text(text))
+			return invalid_value(b, "number", text, key);
+		sb_appendf(sb, "$%d::numeric", add_param(b, text));
+	}
+	else if (typed_ref(ref) && ref->type == DS_TIMESTAMP)
+	{
+		de_time		t;
+
+		if (!de_parse_iso8601(text, &t))
+			return invalid_value(b, "date", text, key);
+		sb_appendf(sb, "$%d::timestamptz", add_time_param(b, t));
+	}
+	else if (typed_ref(ref))
+	{
+		const char *value;
+
+		if (!normalize_bool(text, &value))
+			return invalid_value(b, "boolean", text, key);
+		sb_appendf(sb, "$%d::boolean", add_param(b, value));
+	}
+	else
+		sb_appendf(sb, "$%d", add_param(b, text));
+	return true;
+}
+
+/* wildcard: lhs LIKE $n; negated: (lhs NOT LIKE $n OR lhs IS NULL) */
+static void
+append_like(Builder *b, StrBuf *sb, const char *lhs, const char *pattern,
+			bool negated)
+{
+	if (negated)
+		sb_appendf(sb, "(%s NOT LIKE $%d OR %s IS NULL)", lhs,
+				   add_param(b, pattern), lhs);
+	else
+		sb_appendf(sb, "%s LIKE $%d", lhs, add_param(b, pattern));
+}
+
+/* Sentry's relative times: key:-24h is "within the last day", key:+24h
+ * "more than a day ago". */
+static bool
+relative_bound(Builder *b, int64_t seconds, de_time *out)
+{
+	int64_t		usecs;
+
+	if (__builtin_mul_overflow(seconds, DE_USECS_PER_SEC, &usecs) ||
+		__builtin_add_overflow(b->q->now, usecs, out) ||
+		*out < MIN_TIME || *out > MAX_TIME)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Relative time out of range: %" PRId64 " seconds",
+						seconds);
+	return true;
+}
+
+/*
+ * The positive condition of key:value on a timestamp column; a date alone
+ * is the whole day, a relative time a half-open range from now.
+ */
+static bool
+append_timestamp_eq(Builder *b, StrBuf *sb, const Ref *ref, const char *key,
+					const char *text, bool *simple)
+{
+	int64_t		seconds;
+	de_time		t;
+
+	*simple = false;
+	if (de_parse_relative_time(text, &seconds))
+	{
+		if (!relative_bound(b, seconds < 0 ? seconds : -seconds, &t))
+			return false;
+		append_column(b, sb, ref->name);
+		sb_appendf(sb, " %s $%d::timestamptz", seconds < 0 ? ">=" : "<=",
+				   add_time_param(b, t));
+		return true;
+	}
+	if (strlen(text) == 10 && de_parse_iso8601(text, &t))
+	{
+		sb_append_char(sb, '(');
+		append_column(b, sb, ref->name);
+		sb_appendf(sb, " >= $%d::timestamptz AND ", add_time_param(b, t));
+		append_column(b, sb, ref->name);
+		sb_appendf(sb, " < $%d::timestamptz)",
+				   add_time_param(b, t + 86400 * DE_USECS_PER_SEC));
+		return true;
+	}
+	*simple = true;
+	append_column(b, sb, ref->name);
+	sb_append(sb, " = ");
+	return bind_value(b, sb, ref, key, text);
+}
+
+/* NOT COALESCE(cond, false): rows where the condition is unknown match */
+static void
+wrap_negation(StrBuf *sb, size_t start)
+{
+	StrBuf		cond;
+
+	sb_init(&cond);
+	sb_append(&cond, sb->data + start);
+	sb->len = start;
+	sb->data[start] = '\0';
+	sb_appendf(sb, "NOT COALESCE(%s, false)", cond.data);
+	sb_free(&cond);
+}
+
+static bool
+append_eq(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
+{
+	const SearchValue *v = &t->values[0];
+	size_t		start = sb->len;
+
+	if (v->wildcard)
+	{
+		StrBuf		lhs;
+
+		sb_init(&lhs);
+		append_text_ref(b, &lhs, ref);
+		append_like(b, sb, lhs.data, v->like, t->negated);
+		sb_free(&lhs);
+		return true;
+	}
+	/* key:"" is Sentry's "has no value" */
+	if (v->text[0] == '\0')
+	{
+		StrBuf		lhs;
+
+		sb_init(&lhs);
+		append_lhs(b, &lhs, ref);
+		if (typed_ref(ref))
+			sb_appendf(sb, "%s IS %sNULL", lhs.data, t->negated ? "NOT " : "");
+		else if (t->negated)
+			sb_appendf(sb, "(%s IS NOT NULL AND %s <> '')", lhs.data, lhs.data);
+		else
+			sb_appendf(sb, "(%s IS NULL OR %s = '')", lhs.data, lhs.data);
+		sb_free(&lhs);
+		return true;
+	}
+	if (typed_ref(ref) && ref->type == DS_TIMESTAMP)
+	{
+		bool		simple;
+
+		if (!append_timestamp_eq(b, sb, ref, t->key, v->text, &simple))
+			return false;
+		if (t->negated)
+			wrap_negation(sb, start);
+		return true;
+	}
+	append_lhs(b, sb, ref);
+	sb_append(sb, t->negated ? " IS DISTINCT FROM " : " = ");
+	return bind_value(b, sb, ref, t->key, v->text);
+}
+
+/*
+ * key:[a, b]: lhs IN ($a, $b); wildcard elements are LIKEs OR'ed to it.
+ * Negated: rows without a value match too.
+ */
+static bool
+append_in(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
+{
+	StrBuf		lhs;
+	StrBuf		text_lhs;
+	int			plain = 0;
+	int			terms = 0;
+	bool		ok = true;
+
+	sb_init(&lhs);
+	sb_init(&text_lhs);
+	append_lhs(b, &lhs, ref);
+	/* a tag is text already: keep its one key parameter */
+	if (typed_ref(ref))
+		append_text_ref(b, &text_lhs, ref);
+	else
+		sb_append(&text_lhs, lhs.data);
+
+	sb_append(sb, t->negated ? "(NOT (" : "(");
+	for (int i = 0; i < t->nvalues; i++)
+		plain += !t->values[i].wildcard;
+	if (plain > 0)
+	{
+		int			done = 0;
+
+		sb_appendf(sb, "%s IN (", lhs.data);
+		for (int i = 0; i < t->nvalues && ok; i++)
+		{
+			if (t->values[i].wildcard)
+				continue;
+			if (done++ > 0)
+				sb_append(sb, ", ");
+			ok = bind_value(b, sb, ref, t->key, t->values[i].text);
+		}
+		sb_append_char(sb, ')');
+		terms++;
+	}
+	for (int i = 0; i < t->nvalues && ok; i++)
+	{
+		if (!t->values[i].wildcard)
+			continue;
+		if (terms++ > 0)
+			sb_append(sb, " OR ");
+		append_like(b, sb, text_lhs.data, t->values[i].like, false);
+	}
+	if (t->negated)
+		sb_appendf(sb, ") OR %s IS NULL", lhs.data);
+	sb_append_char(sb, ')');
+	sb_free(&lhs);
+	sb_free(&text_lhs);
+	return ok;
+}
+
+static const char *
+compare_operator(SearchOp op)
+{
+	switch (op)
+	{
+		case SO_GT:
+			return ">";
+		case SO_GE:
+			return ">=";
+		case SO_LT:
+			return "<";
+		case SO_LE:
+			return "<=";
+		default:
+			return "=";
+	}
+}
+
+static bool
+append_compare(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
+{
+	const SearchValue *v = &t->values[0];
+	const char *op = compare_operator(t->op);
+	size_t		start = sb->len;
+	bool		is_date = v->kind == SV_DATE || v->kind == SV_RELATIVE;
+
+	if (!ref->is_tag && ref->type == DS_BOOL)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Cannot use \"%s\" on boolean \"%.*s\"", op, SNIP(t->key));
+	if (!ref->is_tag && ref->type == DS_TIMESTAMP)
+	{
+		de_time		at = v->date;
+
+		if (!is_date)
+			return invalid_value(b, "date", v->text, t->key);
+		if (v->kind == SV_RELATIVE &&
+			!relative_bound(b, v->relative_seconds, &at))
+			return false;
+		append_column(b, sb, ref->name);
+		sb_appendf(sb, " %s $%d::timestamptz", op, add_time_param(b, at));
+	}
+	else if (!ref->is_tag && ref->type == DS_NUMBER)
+	{
+		if (!is_number_text(v->text))
+			return invalid_value(b, "number", v->text, t->key);
+		append_column(b, sb, ref->name);
+		sb_appendf(sb, " %s $%d::numeric", op, add_param(b, v->text));
+	}
+	else if (is_date)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Cannot compare \"%.*s\" with a date: it is not a timestamp column",
+						SNIP(t->key));
+	else if (v->kind == SV_NUMBER)
+	{
+		append_safe_numeric(b, sb, ref, false);
+		sb_appendf(sb, " %s $%d::numeric", op, add_param(b, v->text));
+	}
+	else
+	{
+		append_text_ref(b, sb, ref);
+		sb_appendf(sb, " %s $%d", op, add_param(b, v->text));
+	}
+	if (t->negated)
+		wrap_negation(sb, start);
+	return true;
+}
+
+static bool
+append_has(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
+{
+	if (!ref->is_tag)
+	{
+		append_column(b, sb, ref->name);
+		sb_append(sb, t->negated ? " IS NULL" : " IS NOT NULL");
+		return true;
+	}
+	sb_append(sb, t->negated ? "NOT COALESCE(" : "");
+	append_column(b, sb, b->ds->tags);
+	sb_appendf(sb, " ? $%d", add_param(b, ref->name));
+	sb_append(sb, t->negated ? ", false)" : "");
+	return true;
+}
+
+static bool
+append_free_text(Builder *b, StrBuf *sb, const SearchNode *t)
+{
+	Ref			ref = {false, b->ds->message, DS_TEXT};
+	char	   *escaped;
+	StrBuf		pattern;
+	StrBuf		lhs;
+	int			param;
+
+	if (b->ds->message == NULL)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Dataset \"%.*s\" has no message column for free-text search",
+						SNIP(b->ds->name));
+	ref.type = column_type(b->ds, b->ds->message);
+	escaped = search_like_escape(t->values[0].text);
+	sb_init(&pattern);
+	sb_appendf(&pattern, "%%%s%%", escaped);
+	de_free(escaped);
+	param = add_param_owned(b, sb_steal(&pattern));
+
+	sb_init(&lhs);
+	append_text_ref(b, &lhs, &ref);
+	if (t->negated)
+		sb_appendf(sb, "(%s NOT ILIKE $%d OR %s IS NULL)", lhs.data, param,
+				   lhs.data);
+	else
+		sb_appendf(sb, "%s ILIKE $%d", lhs.data, param);
+	sb_free(&lhs);
+	return true;
+}
+
+static bool
+append_term(Builder *b, StrBuf *sb, const SearchNode *t)
+{
+	Ref			ref;
+	char	   *owned;
+	bool		ok;
+
+	if (t->op == SO_TEXT)
+		return append_free_text(b, sb, t);
+	if (!resolve_search_key(b, t->key, &ref, &owned))
+		return false;
+	switch (t->op)
+	{
+		case SO_HAS:
+			ok = append_has(b, sb, t, &ref);
+			break;
+		case SO_EQ:
+			ok = append_eq(b, sb, t, &ref);
+			break;
+		case SO_IN:
+			ok = append_in(b, sb, t, &ref);
+			break;
+		default:
+			ok = append_compare(b, sb, t, &ref);
+			break;
+	}
+	de_free(owned);
+	return ok;
+}
+
+/*
+ * The operands of a chain of one kind ("a AND b AND c", however the parser
+ * nested it), in order, without recursion: a query of many terms is a deep
+ * tree.
+ */
+static SearchNode **
+flatten_chain(const SearchNode *node, int *count)
+{
+	int			cap = 16;
+	int			nstack = 0;
+	const SearchNode **stack = de_alloc(sizeof(SearchNode *) * cap);
+	SearchNode **out = NULL;
+	int			nout = 0;
+	int			capout = 0;
+
+	stack[nstack++] = node;
+	while (nstack > 0)
+	{
+		const SearchNode *n = stack[--nstack];
+
+		if (n->kind == node->kind)
+		{
+			if (nstack + 2 > cap)
+			{
+				cap *= 2;
+				stack = de_realloc(stack, sizeof(SearchNode *) * cap);
+			}
+			stack[nstack++] = n->right;
+			stack[nstack++] = n->left;
+			continue;
+		}
+		if (nout == capout)
+		{
+			capout = capout ? capout * 2 : 16;
+			out = de_realloc(out, sizeof(SearchNode *) * capout);
+		}
+		out[nout++] = (SearchNode *) n;
+	}
+	de_free(stack);
+	*count = nout;
+	return out;
+}
+
+static bool
+append_search(Builder *b, StrBuf *sb, const SearchNode *node, int depth)
+{
+	SearchNode **operands;
+	int			n;
+	bool		ok = true;
+
+	if (node->kind == SN_TERM)
+		return append_term(b, sb, node);
+	if (depth > MAX_SEARCH_DEPTH)
+		return de_error(b->err, DE_ERR_INVALID, "Search query is nested too deeply");
+
+	operands = flatten_chain(node, &n);
+	for (int i = 0; i < n && ok; i++)
+	{
+		bool		paren = operands[i]->kind != SN_TERM;
+
+		if (i > 0)
+			sb_append(sb, node->kind == SN_AND ? " AND " : " OR ");
+		if (paren)
+			sb_append_char(sb, '(');
+		ok = append_search(b, sb, operands[i], depth + 1);
+		if (paren)
+			sb_append_char(sb, ')');
+	}
+	de_free(operands);
+	return ok;
+}
+
+/* ---- WHERE, GROUP BY, ORDER BY, LIMIT ---- */
+
+/* $1 projects, $2 start, $3 end: bound first, whatever the select list binds */
+static void
+bind_scope(Builder *b)
+{
+	const DiscoverQuery *q = b->q;
+	StrBuf		projects;
+
+	sb_init(&projects);
+	sb_append_char(&projects, '{');
+	for (int i = 0; i < q->nprojects; i++)
+		sb_appendf(&projects, "%s%" PRId64, i > 0 ? "," : "", q->projects[i]);
+	sb_append_char(&projects, '}');
+	add_param_owned(b, sb_steal(&projects));
+	add_time_param(b, q->start);
+	add_time_param(b, q->end);
+}
+
+static void
+append_scope(Builder *b, StrBuf *sb)
+{
+	sb_append(sb, " WHERE ");
+	append_column(b, sb, b->ds->project);
+	sb_append(sb, " = ANY($1::bigint[]) AND ");
+	append_column(b, sb, b->ds->timestamp);
+	sb_append(sb, " >= $2::timestamptz AND ");
+	append_column(b, sb, b->ds->timestamp);
+	sb_append(sb, " < $3::timestamptz");
+}
+
+static bool
+append_environments(Builder *b, StrBuf *sb)
+{
+	Ref			ref = {false, b->ds->environment, DS_TEXT};
+
+	if (b->q->nenvironments == 0)
+		return true;
+	if (b->ds->environment == NULL)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Dataset \"%.*s\" has no environment column",
+						SNIP(b->ds->name));
+	ref.type = column_type(b->ds, b->ds->environment);
+	sb_append(sb, " AND ");
+	append_text_ref(b, sb, &ref);
+	sb_append(sb, " IN (");
+	for (int i = 0; i < b->q->nenvironments; i++)
+		sb_appendf(sb, "%s$%d", i > 0 ? ", " : "",
+				   add_param(b, b->q->environments[i]));
+	sb_append_char(sb, ')');
+	return true;
+}
+
+static bool
+append_where_search(Builder *b, StrBuf *sb)
+{
+	SearchNode *root = NULL;
+	bool		ok;
+
+	if (b->q->query == NULL)
+		return true;
+	if (!search_parse(b->q->query, &root, b->err))
+		return false;
+	if (root == NULL)
+		return true;
+	sb_append(sb, " AND (");
+	ok = append_search(b, sb, root, 0);
+	sb_append_char(sb, ')');
+	search_free(root);
+	return ok;
+}
+
+static void
+append_group_by(Builder *b, StrBuf *sb)
+{
+	int			n = 0;
+
+	if (!b->aggregate)
+		return;
+	for (int i = 0; i < b->nitems; i++)
+	{
+		if (b->items[i].is_aggregate)
+			continue;
+		sb_appendf(sb, "%s%d", n++ > 0 ? ", " : " GROUP BY ", i + 1);
+	}
+}
+
+/* 1-based position of the item a sort key names; 0 if none */
+static int
+sort_position(const Builder *b, const char *key)
+{
+	int			nfields = b->q->nfields;
+	const char *eq = key;
+	char	   *end;
+
+	if (strncmp(key, "equation[", 9) == 0 && is_digit(key[9]))
+	{
+		long		i = strtol(key + 9, &end, 10);
+
+		if (strcmp(end, "]") == 0 && i >= 0 && i < b->q->nequations)
+			return nfields + (int) i + 1;
+		return 0;
+	}
+	if (strncmp(key, "equation|", 9) == 0)
+		eq = key + 9;
+	for (int i = nfields; i < b->nitems; i++)
+	{
+		if (strcmp(b->items[i].text, eq) == 0)
+			return i + 1;
+	}
+	for (int i = 0; i < nfields; i++)
+	{
+		if (strcmp(b->items[i].text, key) == 0 ||
+			strcmp(b->items[i].header, key) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static bool
+append_order_by(Builder *b, StrBuf *sb)
+{
+	for (int i = 0; i < b->q->nsort; i++)
+	{
+		const char *key = b->q->sort[i];
+		const DsColumn *col;
+		bool		desc = false;
+		int			pos;
+		char	   *trimmed;
+		size_t		len;
+
+		while (*key == ' ' || *key == '\t')
+			key++;
+		if (*key == '-')
+		{
+			desc = true;
+			key++;
+		}
+		len = strlen(key);
+		while (len > 0 && (key[len - 1] == ' ' || key[len - 1] == '\t'))
+			len--;
+		trimmed = de_strndup(key, len);
+		pos = sort_position(b, trimmed);
+
+		sb_append(sb, i > 0 ? ", " : " ORDER BY ");
+		if (pos > 0)
+			sb_appendf(sb, "%d", pos);
+		else if (!b->aggregate && (col = find_column(b->ds, trimmed)) != NULL)
+		{
+			Ref			ref = {false, col->name, col->type};
+
+			append_column(b, sb, trimmed);
+			append_json_cast(sb, &ref);
+		}
+		else
+		{
+			de_error(b->err, DE_ERR_INVALID,
+					 "Cannot sort by \"%.*s\": it is not one of the selected fields",
+					 SNIP(trimmed));
+			de_free(trimmed);
+			return false;
+		}
+		if (desc)
+			sb_append(sb, " DESC");
+		de_free(trimmed);
+	}
+	return true;
+}
+
+static void
+append_limit(Builder *b, StrBuf *sb)
+{
+	char		buf[32];
+	int64_t		limit = b->q->row_limit;
+
+	if (limit <= 0)
+		return;
+	/* one row more than asked, so that the caller sees truncation */
+	if (limit < INT64_MAX)
+		limit++;
+	snprintf(buf, sizeof(buf), "%" PRId64, limit);
+	sb_appendf(sb, " LIMIT $%d::bigint", add_param(b, buf));
+}
+
+/* ---- entry points ---- */
+
+static void
+builder_free(Builder *b)
+{
+	for (int i = 0; i < b->nitems; i++)
+		field_clear(&b->items[i]);
+	de_free(b->items);
+	for (int i = 0; i < b->nparams; i++)
+		de_free(b->params[i]);
+	de_free(b->params);
+	de_free(b->tag_params);
+}
+
+static bool
+build(Builder *b, StrBuf *sql)
+{
+	const Dataset *ds = b->ds;
+	StrBuf		items;
+	bool		ok;
+
+	if (ds->project == NULL || ds->timestamp == NULL)
+		return de_error(b->err, DE_ERR_INVALID,
+						"Dataset \"%.*s\" has no %s column", SNIP(ds->name),
+						ds->project == NULL ? "project" : "timestamp");
+	if (b->q->nfields + b->q->nequations == 0)
+		return de_error(b->err, DE_ERR_INVALID,
+						"at least one field is required to export");
+	if (!parse_items(b))
+		return false;
+
+	bind_scope(b);
+	sb_init(&items);
+	ok = append_select_list(b, &items);
+	if (ok)
+	{
+		sb_append(sql, "SELECT ");
+		sb_append(sql, items.data);
+		sb_append(sql, " FROM ");
+		sb_append(sql, ds->relation);
+		sb_append(sql, " AS d");
+		append_scope(b, sql);
+	}
+	sb_free(&items);
+	ok = ok && append_environments(b, sql) && append_where_search(b, sql);
+	if (!ok)
+		return false;
+	append_group_by(b, sql);
+	if (!append_order_by(b, sql))
+		return false;
+	append_limit(b, sql);
+	return true;
+}
+
+bool
+discover_build(const DiscoverQuery *q, QuoteIdentFn quote, BuiltQuery *out,
+			   DeError *err)
+{
+	Builder		b;
+	StrBuf		sql;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	b.q = q;
+	b.ds = q->ds;
+	b.quote = quote;
+	b.err = err;
+	sb_init(&sql);
+	if (!build(&b, &sql))
+	{
+		sb_free(&sql);
+		builder_free(&b);
+		return false;
+	}
+	out->sql = sb_steal(&sql);
+	out->nparams = b.nparams;
+	out->params = b.params;
+	b.params = NULL;
+	b.nparams = 0;
+	out->ncolumns = b.nitems;
+	out->headers = de_alloc(sizeof(char *) * (b.nitems + 1));
+	for (int i = 0; i < b.nitems; i++)
+	{
+		out->headers[i] = b.items[i].header;
+		b.items[i].header = NULL;
+	}
+	builder_free(&b);
+	return true;
+}
+
+void
+built_query_clear(BuiltQuery *bq)
+{
+	if (bq == NULL)
+		return;
+	de_free(bq->sql);
+	for (int i = 0; i < bq->nparams; i++)
+		de_free(bq->params[i]);
+	de_free(bq->params);
+	for (int i = 0; i < bq->ncolumns; i++)
+		de_free(bq->headers[i]);
+	de_free(bq->headers);
+	memset(bq, 0, sizeof(*bq));
+}
