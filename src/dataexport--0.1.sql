@@ -113,7 +113,7 @@ AS $$
         'state', e.state,
         'format', e.format,
         'compression', e.compression,
-        'fileOid', CASE WHEN e.state = 'succeeded' THEN e.file_oid END,
+        'fileOid', CASE WHEN e.state = 'succeeded' THEN e.file_oid::bigint END,
         'rows', e.rows,
         'bytes', e.bytes,
         'truncated', e.truncated,

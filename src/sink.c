@@ -378,6 +378,9 @@ export_sink_finish(ExportSink *sink, ExportSinkResult *result)
 	}
 	inv_close(sink->lo);
 	sink->lo = NULL;
+	/* we use inv_api directly, so be-fsstubs' end-of-transaction hook will
+	 * not close pg_largeobject for us */
+	close_lo_relation(true);
 	if (pg_cryptohash_final(sink->sha1, digest, sizeof(digest)) < 0)
 		elog(ERROR, "could not finish SHA-1 hash");
 	pg_cryptohash_free(sink->sha1);
