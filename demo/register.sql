@@ -4,5 +4,6 @@ SELECT dataexport_register_dataset('discover', 'app.events',
     '{"project": "project_id", "timestamp": "timestamp", "environment": "environment",
       "group": "group_id", "tags": "tags", "message": "message", "user": "user"}');
 GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_details(bigint),
-    dataexport_cancel(bigint), dataexport_wait(bigint, interval), dataexport_list()
+    dataexport_cancel(bigint), dataexport_wait(bigint, interval), dataexport_list(),
+    dataexport_progress()
     TO alice, bob;

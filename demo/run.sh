@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The main job, end to end, on a fresh Debian 12 machine:
+#   install PostgreSQL 15, pg_cron and the build tools (when run as root),
+#   build and install dataexport, start a throwaway cluster with dataexport
+#   and pg_cron preloaded, load a small Sentry-like dataset with row-level
+#   security, run a Discover export and an Issues-by-Tag export as the
+#   non-superuser role "alice", and write the files to demo/out/ with psql's
+#   \lo_export.  The cluster is stopped and removed at the end
+#   (KEEP_CLUSTER=1 leaves it running and prints how to connect).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PORT=${PORT:-54329}
+OUT="$ROOT/demo/out"
+
+if [ "$(id -u)" = 0 ]; then
+	missing=""
+	for p in postgresql-15 postgresql-server-dev-15 postgresql-15-cron zlib1g-dev make gcc; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "==> installing:$missing"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	fi
+fi
+
+echo "==> building and installing dataexport"
+make -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+if [ "$(id -u)" = 0 ]; then make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+else sudo make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null; fi
+
+# The server refuses to run as root: the cluster belongs to "postgres".
+RUNAS=()
+[ "$(id -u)" = 0 ] && RUNAS=(runuser -u postgres --)
+DIR=$(mktemp -d /tmp/dataexport-demo.XXXXXX)
+chmod 755 "$DIR"
+[ "$(id -u)" = 0 ] && chown postgres: "$DIR"
+cleanup() {
+	if [ "${KEEP_CLUSTER:-0}" != 1 ]; then
+		"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+		rm -rf "$DIR"
+	fi
+}
+trap cleanup EXIT
+
+echo "==> starting a throwaway cluster in $DIR (port $PORT, Unix socket only)"
+"${RUNAS[@]}" "$PG_BIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
+cat >>"$DIR/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'dataexport, pg_cron'
+listen_addresses = ''
+unix_socket_directories = '$DIR'
+port = $PORT
+cron.database_name = 'postgres'
+dataexport.max_workers = 2
+CONF
+"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
+
+psql_as() {	# psql_as <role> [psql args...]
+	local role=$1; shift
+	"${RUNAS[@]}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U "$role" -d postgres "$@"
+}
+
+echo "==> loading the sample dataset (organizations, projects, events with tags, RLS)"
+psql_as postgres -c 'CREATE EXTENSION dataexport' -f demo/sample.sql -f demo/roles.sql -f demo/register.sql
+
+echo "==> exporting as alice (not a superuser; row-level security shows her projects 1 and 2)"
+psql_as alice -At <<'SQL' >"$DIR/ids"
+SELECT dataexport_create('{"query_type": "Discover",
+    "query_info": {"field": ["id", "project_id", "timestamp", "environment", "tags[browser]", "message"],
+                   "query": "", "start": "2026-11-01T00:00:00", "end": "2026-12-01T00:00:00",
+                   "sort": "timestamp"}}') ->> 'id';
+SELECT dataexport_create('{"query_type": "Issues-by-Tag",
+    "query_info": {"project": [1], "group": 100, "key": "browser"}}') ->> 'id';
+SQL
+read -r -d '' DISCOVER ISSUES < "$DIR/ids" || true
+
+mkdir -p "$DIR/files"
+[ "$(id -u)" = 0 ] && chown postgres: "$DIR/files"
+for id in $DISCOVER $ISSUES; do
+	record=$(psql_as alice -At -c "SELECT dataexport_wait($id, '2 min')")
+	oid=$(psql_as alice -At -c "SELECT dataexport_details($id) ->> 'fileOid'")
+	name=$(psql_as alice -At -c "SELECT dataexport_details($id) ->> 'fileName'")
+	echo "--- export $id: details"
+	psql_as alice -At -c "SELECT jsonb_pretty(dataexport_details($id))"
+	psql_as alice -c "\\lo_export $oid '$DIR/files/$name'"
+	mkdir -p "$OUT"
+	cp "$DIR/files/$name" "$OUT/$name"
+	echo "--- $OUT/$name"
+	cat "$OUT/$name"
+done
+echo "==> done: files in $OUT"
+if [ "${KEEP_CLUSTER:-0}" = 1 ]; then
+	echo "cluster kept: psql -h $DIR -p $PORT -U alice postgres   (stop: pg_ctl -D $DIR/data stop)"
+fi
