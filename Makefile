@@ -18,7 +18,7 @@ OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 DATA = src/dataexport--$(EXTVERSION).sql
 PGFILEDESC = "dataexport - asynchronous data exports into large objects"
 
-REGRESS = setup interface validation dedupe exports security cleanup
+REGRESS = setup interface validation dedupe exports discover security cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=dataexport
 
