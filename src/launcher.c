@@ -257,6 +257,7 @@ maybe_start_scanner(void)
 	TimestampTz next_wake = 0;
 	Oid			target = InvalidOid;
 	bool		free_slot = false;
+	bool		busy = scanner_running();	/* one scanner at a time */
 
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < de_shared->nslots; i++)
@@ -274,7 +275,7 @@ maybe_start_scanner(void)
 		}
 		if (db->wake_at != 0 && (next_wake == 0 || db->wake_at < next_wake))
 			next_wake = db->wake_at;
-		if (db->dirty && free_slot && target == InvalidOid && !scanner_running())
+		if (db->dirty && free_slot && target == InvalidOid && !busy)
 		{
 			db->dirty = false;
 			target = db->dboid;
