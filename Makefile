@@ -63,3 +63,15 @@ clean: clean-unit
 .PHONY: clean-unit
 clean-unit:
 	rm -rf $(UNIT_BUILD) tmp_check results regression.diffs regression.out
+
+# ---- fuzzing (clang 14 + libFuzzer), see fuzz/Makefile ----
+.PHONY: fuzz fuzz-run fuzz-check clean-fuzz
+fuzz:
+	$(MAKE) -C fuzz
+fuzz-run:
+	$(MAKE) -C fuzz run SECONDS=$(or $(FUZZ_SECONDS),60)
+fuzz-check:
+	$(MAKE) -C fuzz check
+clean: clean-fuzz
+clean-fuzz:
+	$(MAKE) -C fuzz clean

@@ -4,7 +4,7 @@
 # Starts a throwaway cluster (as "postgres" when run as root), exports the
 # table as CSV, CSV+gzip and JSONL as a non-superuser under row-level
 # security, and prints rows/s, MB/s and the worker's peak resident memory
-# (VmHWM), which should stay flat whatever the row count.
+# (RssAnon, sampled: shared buffers excluded), which should stay flat whatever the row count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
@@ -35,7 +35,8 @@ psql_as postgres -c "
          jsonb_build_object('browser', CASE WHEN g % 2 = 0 THEN 'Chrome' ELSE 'Firefox' END),
          jsonb_build_object('id', (g % 100)::text)
   FROM generate_series(1, $ROWS) g;
-  VACUUM ANALYZE app.events;"
+"
+psql_as postgres -c "VACUUM ANALYZE app.events"
 
 run() {	# run <label> <payload extras>
 	local label=$1 extra=$2 id start end peak=0 pid rec
@@ -44,7 +45,7 @@ run() {	# run <label> <payload extras>
 	while :; do
 		pid=$(psql_as alice -c "SELECT pid FROM dataexport_progress() WHERE id = $id")
 		if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-			hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+			hwm=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
 			[ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
 		fi
 		rec=$(psql_as alice -c "SELECT dataexport_details($id) ->> 'state'")
@@ -54,7 +55,7 @@ run() {	# run <label> <payload extras>
 	end=$(date +%s.%N)
 	read -r rows bytes < <(psql_as alice -F ' ' -c "SELECT dataexport_details($id) ->> 'rows', dataexport_details($id) ->> 'bytes'")
 	awk -v l="$label" -v r="$rows" -v b="$bytes" -v s="$start" -v e="$end" -v p="$peak" -v st="$rec" 'BEGIN {
-		t = e - s; printf "%-10s %s  %9d rows  %8.1f MB  %6.2f s  %9.0f rows/s  %6.1f MB/s  worker peak RSS %d MB\n",
+		t = e - s; printf "%-10s %s  %9d rows  %8.1f MB  %6.2f s  %9.0f rows/s  %6.1f MB/s  worker peak RssAnon %d MB\n",
 		l, st, r, b / 1048576, t, r / t, b / 1048576 / t, p / 1024 }'
 }
 echo "rows in table: $ROWS (alice sees all: projects 1 and 2)"
