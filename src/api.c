@@ -26,7 +26,6 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
-#include "commands/async.h"
 
 #include "catalog.h"
 #include "dataexport.h"
@@ -590,13 +589,6 @@ dataexport_details(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(record);
 }
 
-static void
-notify_state(int64 id, const char *state)
-{
-	Async_Notify("dataexport",
-				 psprintf("{\"id\": " INT64_FORMAT ", \"state\": \"%s\"}", id, state));
-}
-
 Datum
 dataexport_cancel(PG_FUNCTION_ARGS)
 {
@@ -620,7 +612,7 @@ dataexport_cancel(PG_FUNCTION_ARGS)
 		de_restore_user(&sw);
 		if (n == 1)
 		{
-			notify_state(id, "cancelled");
+			de_notify_state(id, "cancelled");
 			/* a running worker is interrupted once this commits; it then
 			 * rolls its large object back */
 			de_cancel_at_commit(id);

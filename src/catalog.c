@@ -16,6 +16,7 @@
 #include "access/table.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -182,6 +183,16 @@ de_export_record(int64 id)
 		record = de_spi_jsonb(0, 1);
 	de_restore_user(&sw);
 	return record;
+}
+
+void
+de_notify_state(int64 id, const char *state)
+{
+	char		payload[96];
+
+	snprintf(payload, sizeof(payload), "{\"id\": " INT64_FORMAT ", \"state\": \"%s\"}",
+			 id, state);
+	Async_Notify("dataexport", payload);
 }
 
 char *

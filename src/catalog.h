@@ -35,6 +35,9 @@ extern Jsonb *de_spi_jsonb(int row, int col);
  * NULL if there is no such export (ownership not checked). */
 extern Jsonb *de_export_record(int64 id);
 
+/* NOTIFY dataexport, '{"id": n, "state": "..."}' (sent at commit). */
+extern void de_notify_state(int64 id, const char *state);
+
 /* The forwarded settings of the current session as a JSON object text. */
 extern char *de_current_owner_settings(void);
 

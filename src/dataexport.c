@@ -107,12 +107,14 @@ de_register_launcher(void)
 void
 _PG_init(void)
 {
-	de_define_settings();
-	RegisterXactCallback(de_xact_callback, NULL);
-
+	/* Loaded any other way, the library only serves to refuse CREATE
+	 * EXTENSION (dataexport_check_preloaded): dataexport.max_workers is a
+	 * postmaster setting, which cannot be defined after startup. */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
+	de_define_settings();
+	RegisterXactCallback(de_xact_callback, NULL);
 	de_shmem_install_hooks();
 	de_register_launcher();
 }

@@ -75,14 +75,7 @@ static bool append_search(Builder *b, StrBuf *sb, const SearchNode *node,
 static int
 snippet_len(const char *s)
 {
-	size_t		n = strlen(s);
-
-	if (n <= MSG_SNIPPET)
-		return (int) n;
-	n = MSG_SNIPPET;
-	while (n > 0 && (((unsigned char) s[n]) & 0xC0) == 0x80)
-		n--;
-	return (int) n;
+	return (int) de_clip_utf8(s, strlen(s), MSG_SNIPPET);
 }
 
 #define SNIP(s) snippet_len(s), (s)

@@ -92,14 +92,7 @@ is_word_byte(unsigned char c)
 static int
 snippet_len(const char *s, size_t len)
 {
-	size_t		n = len;
-
-	if (n <= MSG_SNIPPET)
-		return (int) n;
-	n = MSG_SNIPPET;
-	while (n > 0 && (((unsigned char) s[n]) & 0xC0) == 0x80)
-		n--;
-	return (int) n;
+	return (int) de_clip_utf8(s, len, MSG_SNIPPET);
 }
 
 static void
@@ -669,18 +662,21 @@ eq_count_operator(EqParser *p)
 	return true;
 }
 
+typedef FieldExpr *(*EqOperandFn) (EqParser *p);
+
+/* One left-associative precedence level: operands joined by ops. */
 static FieldExpr *
-eq_product(EqParser *p)
+eq_left_assoc(EqParser *p, const char *ops, EqOperandFn operand)
 {
-	FieldExpr  *left = eq_operand(p);
+	FieldExpr  *left = operand(p);
 	char		op;
 
-	while (left != NULL && (op = eq_peek_operator(p, "*/")) != 0)
+	while (left != NULL && (op = eq_peek_operator(p, ops)) != 0)
 	{
 		FieldExpr  *right;
 
 		p->pos++;
-		if (!eq_count_operator(p) || (right = eq_operand(p)) == NULL)
+		if (!eq_count_operator(p) || (right = operand(p)) == NULL)
 		{
 			expr_free(left);
 			return NULL;
@@ -691,24 +687,15 @@ eq_product(EqParser *p)
 }
 
 static FieldExpr *
+eq_product(EqParser *p)
+{
+	return eq_left_assoc(p, "*/", eq_operand);
+}
+
+static FieldExpr *
 eq_sum(EqParser *p)
 {
-	FieldExpr  *left = eq_product(p);
-	char		op;
-
-	while (left != NULL && (op = eq_peek_operator(p, "+-")) != 0)
-	{
-		FieldExpr  *right;
-
-		p->pos++;
-		if (!eq_count_operator(p) || (right = eq_product(p)) == NULL)
-		{
-			expr_free(left);
-			return NULL;
-		}
-		left = eq_binop(op, left, right);
-	}
-	return left;
+	return eq_left_assoc(p, "+-", eq_product);
 }
 
 bool

@@ -22,7 +22,6 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
-#include "commands/async.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -364,11 +363,8 @@ scanner_fail_unrunnable(void)
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull;
-			char		payload[96];
 
-			snprintf(payload, sizeof(payload), "{\"id\": " INT64_FORMAT ", \"state\": \"failed\"}",
-					 de_spi_int8((int) i, 1, &isnull));
-			Async_Notify("dataexport", payload);
+			de_notify_state(de_spi_int8((int) i, 1, &isnull), "failed");
 		}
 	}
 }

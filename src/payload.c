@@ -218,17 +218,11 @@ static void
 append_clipped(StrBuf *sb, const char *s)
 {
 	size_t		len = strlen(s);
+	size_t		clipped = de_clip_utf8(s, len, MESSAGE_VALUE_MAX);
 
-	if (len <= MESSAGE_VALUE_MAX)
-	{
-		sb_append_len(sb, s, len);
-		return;
-	}
-	len = MESSAGE_VALUE_MAX;
-	while (len > 0 && ((unsigned char) s[len] & 0xC0) == 0x80)
-		len--;
-	sb_append_len(sb, s, len);
-	sb_append(sb, "...");
+	sb_append_len(sb, s, clipped);
+	if (clipped < len)
+		sb_append(sb, "...");
 }
 
 /* str(value) in Python: strings as they are, other values as literals */

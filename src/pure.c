@@ -35,6 +35,19 @@ de_error_detail(DeError *err, const char *fmt,...)
 	va_end(ap);
 }
 
+size_t
+de_clip_utf8(const char *s, size_t len, size_t max)
+{
+	size_t		n = len;
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 char *
 de_strndup(const char *s, size_t n)
 {

@@ -50,6 +50,10 @@ extern bool de_error(DeError *err, DeErrorCode code, const char *fmt,...)
 extern void de_error_detail(DeError *err, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
+/* The length of at most max bytes of s[0..len), cut at a UTF-8 character
+ * boundary, for quoting user text in messages without half a character. */
+extern size_t de_clip_utf8(const char *s, size_t len, size_t max);
+
 /* ---- string buffer ---- */
 typedef struct StrBuf
 {

@@ -144,16 +144,9 @@ column_of(const Parser *ps, const char *pos)
 static const char *
 excerpt(Excerpt *ex, const char *s, size_t len)
 {
-	size_t		n = len;
-	bool		cut = false;
+	size_t		n = de_clip_utf8(s, len, EXCERPT_BYTES);
+	bool		cut = n < len;
 
-	if (n > EXCERPT_BYTES)
-	{
-		n = EXCERPT_BYTES;
-		cut = true;
-		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-			n--;
-	}
 	memcpy(ex->buf, s, n);
 	if (cut)
 	{

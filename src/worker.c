@@ -10,7 +10,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "commands/async.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -211,16 +210,6 @@ stream_query(const BuiltQuery *bq, ExportSink *sink)
 }
 
 static void
-notify_state(int64 id, const char *state)
-{
-	char		payload[96];
-
-	snprintf(payload, sizeof(payload), "{\"id\": " INT64_FORMAT ", \"state\": \"%s\"}",
-			 id, state);
-	Async_Notify("dataexport", payload);
-}
-
-static void
 record_success(const ExportJob *job, const ExportSinkResult *res, const char *file_name)
 {
 	DeUserSwitch sw;
@@ -259,7 +248,7 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("data export " INT64_FORMAT " was cancelled", job->id)));
 	de_restore_user(&sw);
-	notify_state(job->id, "succeeded");
+	de_notify_state(job->id, "succeeded");
 }
 
 static void
@@ -353,7 +342,7 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 						 "error_detail = $3, not_before = NULL "
 						 "WHERE id = $1::bigint AND state = 'running'",
 						 4, params, false) == 1)
-		notify_state(job->id, state);
+		de_notify_state(job->id, state);
 	de_restore_user(&sw);
 	commit_transaction();
 	if (retry)
