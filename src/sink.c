@@ -94,8 +94,6 @@ store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 	if (inv_write(sink->lo, (const char *) data, len) != (int) len)
 		elog(ERROR, "short write to large object %u", sink->lo_oid);
 	sink->stored_bytes += len;
-	if (sink->progress)
-		pg_atomic_write_u64(&sink->progress->bytes, sink->stored_bytes);
 }
 
 /* Moves the pending bytes out; finishing also ends the gzip stream. */
@@ -290,7 +288,11 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 	sink->raw_bytes += sink->row.len;
 	sink->rows++;
 	if (sink->progress)
+	{
+		/* encoded bytes so far: the stored ones lag by up to a chunk */
 		pg_atomic_write_u64(&sink->progress->rows, sink->rows);
+		pg_atomic_write_u64(&sink->progress->bytes, sink->raw_bytes);
+	}
 	if (sink->pending.len >= SINK_CHUNK_SIZE)
 		flush_pending(sink, false);
 	return true;
