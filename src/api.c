@@ -389,7 +389,7 @@ insert_or_find(const ExportRequest *req, bool *created)
 {
 	DeUserSwitch sw;
 	const char *params[11];
-	char	   *settings = canonical_json(NULL);
+	char	   *settings;
 	int64		id = 0;
 
 	settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));

@@ -397,6 +397,14 @@ dataexport_worker_main(Datum arg)
 		elog(ERROR, "dataexport worker started without a slot");
 	my_slot = &de_shared->slots[args.slot];
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	if (my_slot->state == DE_SLOT_FREE || my_slot->dboid != args.dboid ||
+		my_slot->export_id != args.export_id)
+	{
+		/* a restarted launcher gave the slot up before we got here; the
+		 * export is re-queued and another worker will run it */
+		LWLockRelease(de_shared->lock);
+		proc_exit(0);
+	}
 	my_slot->pid = MyProcPid;
 	my_slot->started = GetCurrentTimestamp();
 	LWLockRelease(de_shared->lock);
