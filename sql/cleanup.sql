@@ -37,6 +37,17 @@ SELECT dataexport_wait((:'q'::jsonb ->> 'id')::bigint, '2 s') ->> 'state' AS sti
 SELECT dataexport_cancel(:x_id) ->> 'state' AS finished_stays;
 RESET ROLE;
 
+-- Waiting where the export cannot finish is refused rather than timed out.
+SET ROLE alice;
+BEGIN;
+SELECT dataexport_create('{"query_type": "Discover", "query_info": {"field": ["level"], "query": "", "statsPeriod": "4d"}}') ->> 'id' AS w \gset
+SELECT dataexport_wait(:w, '10 s');
+ROLLBACK;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT dataexport_wait(:x_id, '10 s');
+ROLLBACK;
+RESET ROLE;
+
 -- No export is left queued or running at the end of the suite.
 SELECT count(*) FILTER (WHERE state IN ('queued', 'running') AND
        dataexport_wait(id, '60 s') ->> 'state' IN ('queued', 'running')) AS unfinished

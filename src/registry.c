@@ -40,7 +40,7 @@ de_quote_ident(const char *ident)
 	return quote_identifier(ident);
 }
 
-void
+static void
 de_require_registrar(const char *what)
 {
 	Oid			owner = de_extension_owner();

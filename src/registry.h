@@ -27,9 +27,6 @@ extern bool de_load_dataset(const char *name, Dataset *out);
 extern int64 *de_visible_projects(const DeProjects *pr, const int64 *ids, int n,
 								  bool has_org, int64 org, int *nout);
 
-/* The role-name check for registration functions. */
-extern void de_require_registrar(const char *what);
-
 extern const char *de_quote_ident(const char *ident);
 
 #endif

@@ -38,7 +38,8 @@ de_raise(const DeError *err)
 	pg_unreachable();
 }
 
-char **
+/* A string, or a list of strings, as a C array. */
+static char **
 de_json_string_list(DjValue *v, int *n)
 {
 	char	  **list;

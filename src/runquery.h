@@ -28,9 +28,6 @@ extern void de_build_export_query(const DeQuerySpec *spec, BuiltQuery *out);
  * raises Sentry's "<name> is not supported for csv exports". */
 extern void de_export_dataset(DjValue *info, Dataset *ds);
 
-/* DjValue helpers: a string, or a list of strings, as a C array. */
-extern char **de_json_string_list(DjValue *v, int *n);
-
 /* ereport(ERROR) of a DeError from a pure module. */
 extern void de_raise(const DeError *err) pg_attribute_noreturn();
 

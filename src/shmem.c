@@ -69,7 +69,7 @@ de_shmem_install_hooks(void)
 	shmem_startup_hook = de_shmem_init;
 }
 
-bool
+static bool
 de_is_preloaded(void)
 {
 	return de_preloaded && de_shared != NULL;

@@ -55,7 +55,6 @@ typedef struct DeShared
 extern DeShared *de_shared;
 
 extern void de_shmem_install_hooks(void);
-extern bool de_is_preloaded(void);
 extern void de_require_preloaded(void);
 
 /* Marks a database as possibly having queued work and wakes the launcher. */
