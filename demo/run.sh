@@ -63,7 +63,7 @@ psql_as() {	# psql_as <role> [psql args...]
 }
 
 echo "==> loading the sample dataset (organizations, projects, events with tags, RLS)"
-psql_as postgres -c 'CREATE EXTENSION dataexport' -f demo/sample.sql -f demo/roles.sql -f demo/register.sql
+psql_as postgres -c 'CREATE EXTENSION dataexport' -f demo/sample.sql -f demo/roles.sql -f demo/register.sql >/dev/null
 
 echo "==> exporting as alice (not a superuser; row-level security shows her projects 1 and 2)"
 psql_as alice -At <<'SQL' >"$DIR/ids"
