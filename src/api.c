@@ -115,6 +115,23 @@ count_distinct(const int64 *ids, int n)
 	return distinct;
 }
 
+/* Duplicates in a request must not make a check fail. */
+static int
+count_distinct_strings(char **values, int n)
+{
+	int			distinct = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		bool		seen = false;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(values[i], values[j]) == 0;
+		distinct += !seen;
+	}
+	return distinct;
+}
+
 /* Every named environment occurs in the dataset (as the caller sees it). */
 static void
 check_environments(const Dataset *ds, char **envs, int n)
@@ -136,21 +153,8 @@ check_environments(const Dataset *ds, char **envs, int n)
 	appendStringInfoChar(&sql, ')');
 	de_spi_exec(sql.data, n, (const char *const *) envs, true);
 	found = (uint64) de_spi_int8(0, 1, &isnull);
-	{
-		/* duplicates in the request must not make it fail */
-		int			distinct = 0;
-
-		for (int i = 0; i < n; i++)
-		{
-			bool		seen = false;
-
-			for (int j = 0; j < i && !seen; j++)
-				seen = strcmp(envs[i], envs[j]) == 0;
-			distinct += !seen;
-		}
-		if (found != (uint64) distinct)
-			raise_invalid("Requested environment does not exist");
-	}
+	if (found != (uint64) count_distinct_strings(envs, n))
+		raise_invalid("Requested environment does not exist");
 }
 
 static DeQuerySpec
