@@ -86,30 +86,6 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* -?digits[.digits], what $n::numeric surely accepts */
-static bool
-is_number_text(const char *s)
-{
-	const char *p = s;
-	const char *digits;
-
-	if (*p == '-')
-		p++;
-	digits = p;
-	while (is_digit(*p))
-		p++;
-	if (p == digits)
-		return false;
-	if (*p == '.')
-	{
-		digits = ++p;
-		while (is_digit(*p))
-			p++;
-		if (p == digits)
-			return false;
-	}
-	return *p == '\0';
-}
 
 static bool
 ascii_ieq(const char *a, const char *b)
@@ -665,7 +641,7 @@ bind_value(Builder *b, StrBuf *sb, const Ref *ref, const char *key,
 {
 	if (typed_ref(ref) && ref->type == DS_NUMBER)
 	{
-		if (!is_number_text(text))
+		if (!de_is_decimal(text, strlen(text)))
 			return invalid_value(b, "number", text, key);
 		sb_appendf(sb, "$%d::numeric", add_param(b, text));
 	}
@@ -916,7 +892,7 @@ append_compare(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 	}
 	else if (!ref->is_tag && ref->type == DS_NUMBER)
 	{
-		if (!is_number_text(v->text))
+		if (!de_is_decimal(v->text, strlen(v->text)))
 			return invalid_value(b, "number", v->text, t->key);
 		append_column(b, sb, ref->name);
 		sb_appendf(sb, " %s $%d::numeric", op, add_param(b, v->text));

@@ -109,31 +109,6 @@ trim_span(const char *s, size_t len, size_t *start, size_t *end)
 	*end = e;
 }
 
-/* -?digits[.digits] */
-static bool
-is_number_text(const char *s, size_t len)
-{
-	size_t		i = 0;
-	size_t		digits;
-
-	if (i < len && s[i] == '-')
-		i++;
-	digits = i;
-	while (i < len && is_digit(s[i]))
-		i++;
-	if (i == digits)
-		return false;
-	if (i < len && s[i] == '.')
-	{
-		i++;
-		digits = i;
-		while (i < len && is_digit(s[i]))
-			i++;
-		if (i == digits)
-			return false;
-	}
-	return i == len;
-}
 
 static FieldExpr *
 expr_new(FieldExprKind kind, const char *name, size_t len)
@@ -226,7 +201,7 @@ make_argument(const FunctionSpec *fn, int i, const char *s, size_t len,
 		char	   *text;
 		double		q;
 
-		if (!is_number_text(s, len))
+		if (!de_is_decimal(s, len))
 			return de_error(err, DE_ERR_INVALID,
 							"%s: q must be a number between 0 and 1", fn->name);
 		text = de_strndup(s, len);

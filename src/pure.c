@@ -48,6 +48,32 @@ de_clip_utf8(const char *s, size_t len, size_t max)
 	return n;
 }
 
+static size_t
+digit_run(const char *s, size_t i, size_t len)
+{
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+bool
+de_is_decimal(const char *s, size_t len)
+{
+	size_t		i = (len > 0 && s[0] == '-') ? 1 : 0;
+	size_t		end = digit_run(s, i, len);
+
+	if (end == i)
+		return false;
+	if (end < len && s[end] == '.')
+	{
+		i = end + 1;
+		end = digit_run(s, i, len);
+		if (end == i)
+			return false;
+	}
+	return end == len;
+}
+
 char *
 de_strndup(const char *s, size_t n)
 {

@@ -54,6 +54,10 @@ extern void de_error_detail(DeError *err, const char *fmt,...)
  * boundary, for quoting user text in messages without half a character. */
 extern size_t de_clip_utf8(const char *s, size_t len, size_t max);
 
+/* True iff s[0..len) is -?digits[.digits]: a literal that both
+ * PostgreSQL's numeric input and JSON accept. */
+extern bool de_is_decimal(const char *s, size_t len);
+
 /* ---- string buffer ---- */
 typedef struct StrBuf
 {

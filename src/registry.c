@@ -94,6 +94,19 @@ require_relation_kind(Oid relid)
 				 errmsg("\"%s\" is not a table or view", get_rel_name(relid))));
 }
 
+/* Runs a registration upsert (three text parameters) as the owner. */
+static void
+store_registration(const char *sql, const char *const *params)
+{
+	DeUserSwitch sw;
+
+	SPI_connect();
+	de_become_owner(&sw);
+	de_spi_exec(sql, 3, params, false);
+	de_restore_user(&sw);
+	SPI_finish();
+}
+
 Datum
 dataexport_register_projects(PG_FUNCTION_ARGS)
 {
@@ -102,7 +115,6 @@ dataexport_register_projects(PG_FUNCTION_ARGS)
 	char	   *org_column = NULL;
 	char		relid_text[16];
 	const char *params[3];
-	DeUserSwitch sw;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -125,16 +137,12 @@ dataexport_register_projects(PG_FUNCTION_ARGS)
 	params[1] = id_column;
 	params[2] = org_column;
 
-	SPI_connect();
-	de_become_owner(&sw);
-	de_spi_exec("INSERT INTO dataexport.projects (relation, id_column, organization_column) "
-				"VALUES ($1::oid::regclass, $2::name, $3::name) "
-				"ON CONFLICT (singleton) DO UPDATE SET relation = excluded.relation, "
-				"id_column = excluded.id_column, "
-				"organization_column = excluded.organization_column",
-				3, params, false);
-	de_restore_user(&sw);
-	SPI_finish();
+	store_registration("INSERT INTO dataexport.projects (relation, id_column, organization_column) "
+					   "VALUES ($1::oid::regclass, $2::name, $3::name) "
+					   "ON CONFLICT (singleton) DO UPDATE SET relation = excluded.relation, "
+					   "id_column = excluded.id_column, "
+					   "organization_column = excluded.organization_column",
+					   params);
 	PG_RETURN_VOID();
 }
 
@@ -182,7 +190,6 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 	char	   *json_text;
 	char		relid_text[16];
 	const char *params[3];
-	DeUserSwitch sw;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -232,15 +239,11 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 	params[1] = relid_text;
 	params[2] = json_text;
 
-	SPI_connect();
-	de_become_owner(&sw);
-	de_spi_exec("INSERT INTO dataexport.datasets (name, relation, columns) "
-				"VALUES ($1, $2::oid::regclass, $3::jsonb) "
-				"ON CONFLICT (name) DO UPDATE SET relation = excluded.relation, "
-				"columns = excluded.columns",
-				3, params, false);
-	de_restore_user(&sw);
-	SPI_finish();
+	store_registration("INSERT INTO dataexport.datasets (name, relation, columns) "
+					   "VALUES ($1, $2::oid::regclass, $3::jsonb) "
+					   "ON CONFLICT (name) DO UPDATE SET relation = excluded.relation, "
+					   "columns = excluded.columns",
+					   params);
 	PG_RETURN_VOID();
 }
 

@@ -574,33 +574,12 @@ parse_has(Parser *ps, bool negated, SearchNode **out)
 	return true;
 }
 
-static bool
-is_number(const char *s)
-{
-	const char *q = s;
-
-	if (*q == '-')
-		q++;
-	if (!(*q >= '0' && *q <= '9'))
-		return false;
-	while (*q >= '0' && *q <= '9')
-		q++;
-	if (*q == '.')
-	{
-		q++;
-		if (!(*q >= '0' && *q <= '9'))
-			return false;
-		while (*q >= '0' && *q <= '9')
-			q++;
-	}
-	return *q == '\0';
-}
 
 /* Gives a comparison's value its kind; false when it has none. */
 static bool
 classify_value(SearchValue *v)
 {
-	if (is_number(v->text))
+	if (de_is_decimal(v->text, strlen(v->text)))
 		v->kind = SV_NUMBER;
 	else if (de_parse_iso8601(v->text, &v->date))
 		v->kind = SV_DATE;
