@@ -1,5 +1,7 @@
 -- Dedupe (SPEC §7): an identical unfinished request of the same owner
 -- returns the same export with "created": false.
+-- ids in messages below do not depend on what earlier files created
+ALTER TABLE dataexport.export ALTER COLUMN id RESTART WITH 100;
 SET ROLE alice;
 BEGIN;
 SELECT dataexport_create('{"query_type": "Discover", "query_info": {"field": ["id"], "query": "level:fatal", "statsPeriod": "30d"}}') AS first \gset

@@ -85,6 +85,11 @@ SELECT show_file((:'r'::jsonb ->> 'fileOid')::oid);
 -- environment filter
 CALL run_export('{"query_type": "Discover", "query_info": {"environment": ["staging"], "field": ["id", "environment"], "query": "", "sort": "id", "start": "2026-11-01", "end": "2026-12-01"}}') \gset
 SELECT show_file((:'r'::jsonb ->> 'fileOid')::oid);
+-- role names reach the registered columns, whatever they are called
+CALL run_export('{"query_type": "Discover", "query_info": {"dataset": "samples", "field": ["project", "id", "timestamp"], "query": "project:2", "sort": "-timestamp", "start": "2026-11-01", "end": "2026-12-01"}}') \gset
+SELECT show_file((:'r'::jsonb ->> 'fileOid')::oid);
+CALL run_export('{"query_type": "Discover", "query_info": {"field": ["group", "count()"], "query": "group:>100", "sort": "group", "start": "2026-11-01", "end": "2026-12-01"}}') \gset
+SELECT show_file((:'r'::jsonb ->> 'fileOid')::oid);
 -- errors name the problem
 SELECT try_create('{"query_type": "Discover", "query_info": {"field": ["count(nosuch)"], "query": ""}}');
 SELECT try_create('{"query_type": "Discover", "query_info": {"field": ["frobnicate(id)"], "query": ""}}');

@@ -128,7 +128,7 @@ add_time_param(Builder *b, de_time t)
 }
 
 static const DsColumn *
-find_column(const Dataset *ds, const char *name)
+find_exact_column(const Dataset *ds, const char *name)
 {
 	for (int i = 0; i < ds->ncolumns; i++)
 	{
@@ -136,6 +136,39 @@ find_column(const Dataset *ds, const char *name)
 			return &ds->columns[i];
 	}
 	return NULL;
+}
+
+/* The column registered for a SPEC §3 role, when name is that role's. */
+static const char *
+role_column(const Dataset *ds, const char *name)
+{
+	if (strcmp(name, "project") == 0)
+		return ds->project;
+	if (strcmp(name, "timestamp") == 0)
+		return ds->timestamp;
+	if (strcmp(name, "environment") == 0)
+		return ds->environment;
+	if (strcmp(name, "message") == 0)
+		return ds->message;
+	if (strcmp(name, "group") == 0)
+		return ds->group;
+	return NULL;
+}
+
+/*
+ * A column by its own name or, failing that, by the role it was registered
+ * for, so that "environment:prod" and the field "project" work whatever the
+ * application named those columns.
+ */
+static const DsColumn *
+find_column(const Dataset *ds, const char *name)
+{
+	const DsColumn *col = find_exact_column(ds, name);
+	const char *role;
+
+	if (col == NULL && (role = role_column(ds, name)) != NULL)
+		col = find_exact_column(ds, role);
+	return col;
 }
 
 static DsColumnType
@@ -267,6 +300,7 @@ resolve_field_ref(Builder *b, const FieldExpr *e, Ref *ref)
 
 		if (col == NULL)
 			return unknown_field_error(b, e->name);
+		ref->name = col->name;	/* the real column when named by role */
 		ref->type = col->type;
 		return true;
 	}
@@ -1216,7 +1250,7 @@ append_order_by(Builder *b, StrBuf *sb)
 		{
 			Ref			ref = {false, col->name, col->type};
 
-			append_column(b, sb, trimmed);
+			append_column(b, sb, col->name);
 			append_json_cast(sb, &ref);
 		}
 		else

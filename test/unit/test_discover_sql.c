@@ -526,6 +526,31 @@ test_environment_cast(void **state)
 	built_query_clear(&bq);
 }
 
+/* Role names ("project", "environment", ...) reach the registered columns,
+ * in fields, search and sort, whatever those columns are called. */
+static void
+test_role_names(void **state)
+{
+	const char *fields[] = {"project", "environment", NULL};
+	const char *sort[] = {"-timestamp", NULL};
+	const char *none[] = {NULL};
+	DiscoverQuery q;
+	BuiltQuery	bq;
+	DeError		err = {0};
+
+	(void) state;
+	make_query(&q, &other_env_ds, fields, none, "environment:prod", sort, none, 0);
+	assert_true(discover_build(&q, quote_always, &bq, &err));
+	assert_string_equal(bq.sql,
+						"SELECT d.\"pid\" AS c1, d.\"env\" AS c2 FROM \"envs\" AS d WHERE "
+						"d.\"pid\" = ANY($1::bigint[]) AND d.\"at\" >= $2::timestamptz"
+						" AND d.\"at\" < $3::timestamptz AND (d.\"env\"::text = $4)"
+						" ORDER BY d.\"at\" DESC");
+	assert_string_equal(bq.headers[0], "project");
+	assert_string_equal(bq.headers[1], "environment");
+	built_query_clear(&bq);
+}
+
 /*
  * Payload text never reaches the SQL text: each hostile string goes through
  * every place a payload value can take, and must come out as a parameter.
@@ -720,6 +745,7 @@ main(void)
 		};
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_empty_projects_and_huge_limit);
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_environment_cast);
+	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_role_names);
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_injection);
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_many_terms);
 
