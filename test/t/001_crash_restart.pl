@@ -9,14 +9,14 @@
 use strict;
 use warnings FATAL => 'all';
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 
-my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new;
 
 my $node = PostgreSQL::Test::Cluster->new('crash_restart');
@@ -31,9 +31,7 @@ dataexport.max_workers = 1
 EOC
 $node->start;
 
-$node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
-$node->safe_psql('postgres', slurp_file("$root/demo/$_.sql"))
-  for qw(sample roles register);
+load_demo($node, 'postgres');
 
 # ~8 s: 400 rows, 20 ms each.
 my $slow_sql = 'SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g';

@@ -6,14 +6,14 @@
 use strict;
 use warnings FATAL => 'all';
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 
-my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
 
 my $node = PostgreSQL::Test::Cluster->new('concurrency');
@@ -27,9 +27,7 @@ max_connections = 120
 EOC
 $node->start;
 
-$node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
-$node->safe_psql('postgres', slurp_file("$root/demo/$_.sql"))
-  for qw(sample roles register);
+load_demo($node, 'postgres');
 
 # What each pgbench client got back from dataexport_create.
 $node->safe_psql(

@@ -9,14 +9,14 @@
 use strict;
 use warnings FATAL => 'all';
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 
-my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
 
 my $node = PostgreSQL::Test::Cluster->new('pg_cron');
@@ -33,10 +33,8 @@ dataexport.naptime = 2
 EOC
 $node->start;
 
-$node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
+load_demo($node, 'postgres');
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
-$node->safe_psql('postgres', slurp_file("$root/demo/$_.sql"))
-  for qw(sample roles register);
 $node->safe_psql('postgres', 'GRANT USAGE ON SCHEMA cron TO alice');
 
 sub psql_alice

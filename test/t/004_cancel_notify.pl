@@ -10,15 +10,15 @@
 use strict;
 use warnings FATAL => 'all';
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 use Time::HiRes qw(time usleep);
 
-my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
 
 my $node = PostgreSQL::Test::Cluster->new('cancel_notify');
@@ -32,9 +32,7 @@ dataexport.max_workers = 1
 EOC
 $node->start;
 
-$node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
-$node->safe_psql('postgres', slurp_file("$root/demo/$_.sql"))
-  for qw(sample roles register);
+load_demo($node, 'postgres');
 
 my $discover = $json->encode(
 	{

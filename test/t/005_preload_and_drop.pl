@@ -4,13 +4,13 @@
 use strict;
 use warnings FATAL => 'all';
 
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 
-my $root = abs_path(dirname(__FILE__) . '/../..');
 
 # Not preloaded: CREATE EXTENSION fails with SQLSTATE 55000 and a hint.
 my $plain = PostgreSQL::Test::Cluster->new('not_preloaded');
@@ -38,9 +38,7 @@ dataexport.naptime = 2
 EOC
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE doomed');
-$node->safe_psql('doomed', 'CREATE EXTENSION dataexport');
-$node->safe_psql('doomed', slurp_file("$root/demo/$_.sql"))
-  for qw(sample roles register);
+load_demo($node, 'doomed');
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
 my $blocker = $node->safe_psql('postgres', q{

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "case_runner.h"
 #include "dates.h"
 
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define SECS(s) ((de_time) (s) * DE_USECS_PER_SEC)
 
 /* 2026-11-28T01:02:03Z */
@@ -346,25 +346,6 @@ test_null_inputs(void **state)
 
 /* ---- runner ---- */
 
-static void
-add_case(struct CMUnitTest *tests, size_t *n, char **names,
-		 const char *group, const char *name,
-		 CMUnitTestFunction fn, const void *state)
-{
-	size_t		len = strlen(group) + strlen(name) + 3;
-
-	names[*n] = malloc(len);
-	if (names[*n] == NULL)
-		abort();
-	snprintf(names[*n], len, "%s: %s", group, name);
-	tests[*n].name = names[*n];
-	tests[*n].test_func = fn;
-	tests[*n].setup_func = NULL;
-	tests[*n].teardown_func = NULL;
-	tests[*n].initial_state = (void *) state;
-	(*n)++;
-}
-
 int
 main(void)
 {
@@ -384,7 +365,6 @@ main(void)
 	char	  **names = calloc(max, sizeof(*names));
 	size_t		n = 0;
 	size_t		i;
-	int			failed;
 
 	if (tests == NULL || names == NULL)
 		return 1;
@@ -403,11 +383,5 @@ main(void)
 	for (i = 0; i < NELEMS(fixed); i++)
 		add_case(tests, &n, names, "dates", fixed[i].name, fixed[i].fn, NULL);
 
-	failed = _cmocka_run_group_tests("dates", tests, n, NULL, NULL);
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(tests);
-	return failed == 0 ? 0 : 1;
+	return run_cases("dates", tests, names, n);
 }

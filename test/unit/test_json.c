@@ -14,9 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "case_runner.h"
 #include "json.h"
 
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- tables ---- */
 
@@ -547,25 +547,6 @@ test_many_duplicate_keys(void **state)
 
 /* ---- runner ---- */
 
-static void
-add_case(struct CMUnitTest *tests, size_t *n, char **names,
-		 const char *group, const char *name,
-		 CMUnitTestFunction fn, const void *state)
-{
-	size_t		len = strlen(group) + strlen(name) + 3;
-
-	names[*n] = malloc(len);
-	if (names[*n] == NULL)
-		abort();
-	snprintf(names[*n], len, "%s: %s", group, name);
-	tests[*n].name = names[*n];
-	tests[*n].test_func = fn;
-	tests[*n].setup_func = NULL;
-	tests[*n].teardown_func = NULL;
-	tests[*n].initial_state = (void *) state;
-	(*n)++;
-}
-
 int
 main(void)
 {
@@ -592,7 +573,6 @@ main(void)
 	char	  **names = calloc(max, sizeof(*names));
 	size_t		n = 0;
 	size_t		i;
-	int			failed;
 
 	if (tests == NULL || names == NULL)
 		return 1;
@@ -608,11 +588,5 @@ main(void)
 	for (i = 0; i < NELEMS(fixed); i++)
 		add_case(tests, &n, names, "json", fixed[i].name, fixed[i].fn, NULL);
 
-	failed = _cmocka_run_group_tests("json", tests, n, NULL, NULL);
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(tests);
-	return failed == 0 ? 0 : 1;
+	return run_cases("json", tests, names, n);
 }

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "case_runner.h"
 #include "fields.h"
 #include "payload.h"
 #include "search.h"
 
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* 2026-11-28T01:02:03.5Z */
 #define NOW (INT64_C(1795827723) * DE_USECS_PER_SEC + 500000)
@@ -805,25 +805,6 @@ test_large_payloads(void **state)
 
 /* ---- runner ---- */
 
-static void
-add_case(struct CMUnitTest *tests, size_t *n, char **names,
-		 const char *group, const char *name,
-		 CMUnitTestFunction fn, const void *state)
-{
-	size_t		len = strlen(group) + strlen(name) + 3;
-
-	names[*n] = malloc(len);
-	if (names[*n] == NULL)
-		abort();
-	snprintf(names[*n], len, "%s: %s", group, name);
-	tests[*n].name = names[*n];
-	tests[*n].test_func = fn;
-	tests[*n].setup_func = NULL;
-	tests[*n].teardown_func = NULL;
-	tests[*n].initial_state = (void *) state;
-	(*n)++;
-}
-
 int
 main(void)
 {
@@ -847,7 +828,6 @@ main(void)
 	char	  **names = calloc(max, sizeof(*names));
 	size_t		n = 0;
 	size_t		i;
-	int			failed;
 
 	if (tests == NULL || names == NULL)
 		return 1;
@@ -860,11 +840,5 @@ main(void)
 	for (i = 0; i < NELEMS(fixed); i++)
 		add_case(tests, &n, names, "payload", fixed[i].name, fixed[i].fn, NULL);
 
-	failed = _cmocka_run_group_tests("payload", tests, n, NULL, NULL);
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(tests);
-	return failed == 0 ? 0 : 1;
+	return run_cases("payload", tests, names, n);
 }
