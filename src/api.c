@@ -192,9 +192,10 @@ validate_discover(ExportRequest *req)
 				 errmsg(NO_PERMISSION_MSG)));
 	payload_set_projects(req, visible, nvisible);
 
-	spec = spec_for(req);
-	de_build_export_query(&spec, &bq);	/* fields, search and sort */
 	de_export_dataset(req->info, &ds);
+	spec = spec_for(req);
+	spec.ds = &ds;
+	de_build_export_query(&spec, &bq);	/* fields, search and sort */
 	check_environments(&ds, req->info_environments, req->ninfo_environments);
 	check_environments(&ds, req->environments, req->nenvironments);
 }
@@ -228,6 +229,7 @@ validate_issues_by_tag(ExportRequest *req)
 
 	de_export_dataset(req->info, &ds);
 	spec = spec_for(req);
+	spec.ds = &ds;
 	de_build_export_query(&spec, &bq);	/* dataset columns it needs */
 
 	params[0] = int8_text(req->projects[0]);

@@ -93,6 +93,16 @@ info_time(DjValue *info, const char *key)
 	return t;
 }
 
+/* The spec's dataset: the one the caller loaded, or loaded now. */
+static void
+spec_dataset(const DeQuerySpec *spec, Dataset *ds)
+{
+	if (spec->ds != NULL)
+		*ds = *spec->ds;
+	else
+		de_export_dataset(spec->info, ds);
+}
+
 void
 de_export_dataset(DjValue *info, Dataset *ds)
 {
@@ -116,7 +126,7 @@ build_discover(const DeQuerySpec *spec, BuiltQuery *out)
 	DjValue    *query;
 	DeError		err = {0};
 
-	de_export_dataset(spec->info, &ds);
+	spec_dataset(spec, &ds);
 	memset(&q, 0, sizeof(q));
 	q.ds = &ds;
 	q.fields = de_json_string_list(dj_get(spec->info, "field"), &q.nfields);
@@ -163,7 +173,7 @@ build_issues_by_tag(const DeQuerySpec *spec, BuiltQuery *out)
 	static char *user_headers[] = {"value", "id", "email", "username", "ip_address",
 	"times_seen", "last_seen", "first_seen"};
 
-	de_export_dataset(spec->info, &ds);
+	spec_dataset(spec, &ds);
 	if (ds.group == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

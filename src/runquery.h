@@ -18,6 +18,7 @@ typedef struct DeQuerySpec
 	int			nenvironments;
 	int64		row_limit;		/* 0: none */
 	de_time		now;			/* the export's creation time */
+	const Dataset *ds;			/* the dataset if already loaded, else NULL */
 } DeQuerySpec;
 
 /* Raises the error (with its SQLSTATE) on invalid requests.  For SQL exports
