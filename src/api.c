@@ -448,10 +448,8 @@ insert_or_find(const ExportRequest *req, bool *created)
 }
 
 static Jsonb *
-record_with_created(int64 id, bool created)
+record_with_created(Jsonb *record, bool created)
 {
-	Jsonb	   *record = de_export_record(id);
-
 	return de_jsonb_set_key(record, "created",
 							de_jsonb_from_cstring(created ? "true" : "false"));
 }
@@ -466,6 +464,7 @@ dataexport_create(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	bool		created = false;
 	int64		id;
+	Jsonb	   *record;
 	Jsonb	   *result;
 
 	require_enabled();
@@ -488,8 +487,13 @@ dataexport_create(PG_FUNCTION_ARGS)
 			break;
 	}
 	id = insert_or_find(&req, &created);
-	result = record_with_created(id, created);
+	/* copied into the caller's context by SPI_datumTransfer */
+	record = de_export_record(id);
 	SPI_finish();
+
+	/* built after SPI_finish, in the function's own context: anything made
+	 * inside the SPI procedure context is freed by SPI_finish */
+	result = record_with_created(record, created);
 
 	if (created)
 		de_wake_launcher_at_commit();
