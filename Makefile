@@ -9,7 +9,7 @@ PURE_SRCS = src/pure.c src/json.c src/dates.c src/encode.c src/fields.c \
 	src/search.c src/payload.c src/discover_sql.c
 
 # Modules that live in the server.
-SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c \
+SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pending.c \
 	src/api.c src/shmem.c src/launcher.c src/worker.c \
 	src/sink.c src/registry.c src/runquery.c
 

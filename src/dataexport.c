@@ -1,7 +1,7 @@
 /*
  * dataexport.c
- *	  Module entry: settings, shared memory, the launcher, and the hook that
- *	  wakes the launcher when a transaction that queued an export commits.
+ *	  Module entry: settings, shared memory, the launcher, the transaction
+ *	  callbacks of pending.c, and the utility hook.
  */
 #include "postgres.h"
 
@@ -9,7 +9,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
-#include <signal.h>
+#include "tcop/utility.h"
 
 #include "dataexport.h"
 #include "guc.h"
@@ -19,73 +19,31 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Set by dataexport_create and dataexport_cancel; acted on at commit,
- * dropped at abort, so that a rolled-back request never takes effect. */
-static bool wake_at_commit = false;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
-#define MAX_CANCELS_PER_XACT 64
-static int64 cancel_at_commit[MAX_CANCELS_PER_XACT];
-static int	ncancel_at_commit = 0;
-
-/* Interrupts the workers of exports whose cancellation just committed. */
+/*
+ * COMMIT PREPARED of a transaction that queued exports: the session that
+ * prepared it cannot wake the launcher, so the one that commits it does
+ * (pending.c).
+ */
 static void
-signal_cancelled_workers(void)
+de_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
 {
-	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < ncancel_at_commit; i++)
-	{
-		DeSlot	   *slot = de_find_slot(MyDatabaseId, cancel_at_commit[i]);
+	Node	   *parsetree = pstmt->utilityStmt;
 
-		if (slot == NULL)
-			continue;
-		slot->cancel_requested = true;
-		if (slot->pid != 0)
-			kill(slot->pid, SIGINT);
-	}
-	LWLockRelease(de_shared->lock);
-	ConditionVariableBroadcast(&de_shared->finished);
-}
-
-static void
-de_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (wake_at_commit && de_shared != NULL)
-				de_wake_launcher_for(MyDatabaseId);
-			if (ncancel_at_commit > 0 && de_shared != NULL)
-				signal_cancelled_workers();
-			wake_at_commit = false;
-			ncancel_at_commit = 0;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			wake_at_commit = false;
-			ncancel_at_commit = 0;
-			break;
-		default:
-			break;
-	}
-}
-
-void
-de_wake_launcher_at_commit(void)
-{
-	wake_at_commit = true;
-}
-
-void
-de_cancel_at_commit(int64 export_id)
-{
-	if (ncancel_at_commit < MAX_CANCELS_PER_XACT)
-		cancel_at_commit[ncancel_at_commit++] = export_id;
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 	else
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cannot cancel more than %d data exports in one transaction",
-						MAX_CANCELS_PER_XACT)));
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+
+	if (IsA(parsetree, TransactionStmt) &&
+		((TransactionStmt *) parsetree)->kind == TRANS_STMT_COMMIT_PREPARED)
+		de_after_commit_prepared();
 }
 
 static void
@@ -114,7 +72,9 @@ _PG_init(void)
 		return;
 
 	de_define_settings();
-	RegisterXactCallback(de_xact_callback, NULL);
+	de_pending_register_callbacks();
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = de_ProcessUtility;
 	de_shmem_install_hooks();
 	de_register_launcher();
 }

@@ -8,9 +8,11 @@
 #include "datatype/timestamp.h"
 #include "dates.h"
 
-/* dataexport.c */
+/* pending.c: actions at commit that follow subtransactions */
 extern void de_wake_launcher_at_commit(void);
 extern void de_cancel_at_commit(int64 export_id);
+extern void de_after_commit_prepared(void);
+extern void de_pending_register_callbacks(void);
 
 /* launcher.c / worker.c entry points (bgw_function_name) */
 extern PGDLLEXPORT void dataexport_launcher_main(Datum arg);
