@@ -35,6 +35,7 @@
 typedef struct ExportJob
 {
 	int64		id;
+	int64		claim;			/* our claim token: every write matches it */
 	char	   *query_type;
 	DjValue    *info;
 	char	  **environments;
@@ -87,25 +88,28 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 	DeUserSwitch sw;
 	char		idtext[32];
 	char		roletext[16];
-	const char *params[2] = {idtext, roletext};
+	char		claimtext[32];
+	const char *params[3] = {idtext, roletext, claimtext};
 	MemoryContext top = TopMemoryContext;
 	bool		found = false;
 
 	snprintf(idtext, sizeof(idtext), INT64_FORMAT, args->export_id);
 	snprintf(roletext, sizeof(roletext), "%u", args->roleoid);
+	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, args->claim);
 	begin_transaction("dataexport: loading export");
 	de_become_owner(&sw);
 	if (de_spi_exec("SELECT query_type, query_info::text, environments, row_limit, "
 					"format, compression, owner_settings::text, date_created, attempts "
 					"FROM dataexport.export WHERE id = $1::bigint "
-					"AND state = 'running' AND owner = $2::oid",
-					2, params, false) == 1)
+					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
+					3, params, false) == 1)
 	{
 		MemoryContext old = MemoryContextSwitchTo(top);
 		bool		isnull;
 		char	   *envs;
 
 		job->id = args->export_id;
+		job->claim = args->claim;
 		job->query_type = pstrdup(de_spi_text(0, 1));
 		job->info = parse_json_text(de_spi_text(0, 2));
 		envs = de_spi_text(0, 3);
@@ -214,13 +218,15 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 {
 	DeUserSwitch sw;
 	char		id[32],
+				claim[32],
 				oid[16],
 				rows[32],
 				bytes[32],
 				expiry[32];
-	const char *params[9];
+	const char *params[10];
 
 	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
+	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
 	snprintf(oid, sizeof(oid), "%u", res->lo_oid);
 	snprintf(rows, sizeof(rows), UINT64_FORMAT, res->rows);
 	snprintf(bytes, sizeof(bytes), UINT64_FORMAT, res->bytes);
@@ -234,6 +240,7 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 	params[6] = res->truncated ? "true" : "false";
 	params[7] = res->truncated_reason;
 	params[8] = expiry;
+	params[9] = claim;
 
 	de_become_owner(&sw);
 	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
@@ -242,11 +249,12 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 					"date_finished = clock_timestamp(), "
 					"date_expired = clock_timestamp() + make_interval(secs => $9::integer), "
 					"error = NULL, error_detail = NULL, not_before = NULL "
-					"WHERE id = $1::bigint AND state = 'running'",
-					9, params, false) != 1)
+					"WHERE id = $1::bigint AND claim = $10::bigint AND state = 'running'",
+					10, params, false) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("data export " INT64_FORMAT " was cancelled", job->id)));
+				 errmsg("data export " INT64_FORMAT " was cancelled", job->id),
+				 errdetail("The export is no longer running under this worker's claim.")));
 	de_restore_user(&sw);
 	de_notify_state(job->id, "succeeded");
 }
@@ -314,14 +322,16 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 {
 	DeUserSwitch sw;
 	char		id[32],
-				delay[32];
+				delay[32],
+				claim[32];
 	char	   *detail;
-	const char *params[4];
+	const char *params[5];
 	bool		retry = !cancelled && is_transient(edata->sqlerrcode) &&
 		job->attempts < DE_MAX_ATTEMPTS;
 	const char *state = cancelled ? "cancelled" : "failed";
 
 	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
+	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
 	snprintf(delay, sizeof(delay), INT64_FORMAT,
 			 (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
 	detail = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
@@ -329,6 +339,7 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode);
 	params[2] = cancelled ? NULL : detail;
 	params[3] = retry ? delay : state;
+	params[4] = claim;
 
 	begin_transaction("dataexport: recording failure");
 	de_become_owner(&sw);
@@ -336,12 +347,12 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 		de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
 					"error_detail = $3, "
 					"not_before = clock_timestamp() + make_interval(secs => $4::bigint / 1000.0) "
-					"WHERE id = $1::bigint AND state = 'running'",
-					4, params, false);
+					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
+					5, params, false);
 	else if (de_spi_exec("UPDATE dataexport.export SET state = $4, error = $2, "
 						 "error_detail = $3, not_before = NULL "
-						 "WHERE id = $1::bigint AND state = 'running'",
-						 4, params, false) == 1)
+						 "WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
+						 5, params, false) == 1)
 		de_notify_state(job->id, state);
 	de_restore_user(&sw);
 	commit_transaction();
@@ -398,10 +409,11 @@ dataexport_worker_main(Datum arg)
 	my_slot = &de_shared->slots[args.slot];
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 	if (my_slot->state == DE_SLOT_FREE || my_slot->dboid != args.dboid ||
-		my_slot->export_id != args.export_id)
+		my_slot->export_id != args.export_id || my_slot->claim != args.claim)
 	{
-		/* a restarted launcher gave the slot up before we got here; the
-		 * export is re-queued and another worker will run it */
+		/* a restarted launcher gave the slot up, or it was claimed again,
+		 * before we got here; the export is re-queued and another worker
+		 * will run it */
 		LWLockRelease(de_shared->lock);
 		proc_exit(0);
 	}
