@@ -50,11 +50,21 @@ typedef struct ExportJob
 
 static DeSlot *my_slot = NULL;
 
+/*
+ * Every transaction of the worker does bookkeeping, which must run read-write
+ * at READ COMMITTED whatever the requesting role's defaults
+ * (default_transaction_read_only, _isolation, _deferrable) say; the user's
+ * query is made read-only separately (stream_query).  Set before the first
+ * snapshot is taken.
+ */
 static void
 begin_transaction(const char *activity)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	XactReadOnly = false;
+	XactIsoLevel = XACT_READ_COMMITTED;
+	XactDeferrable = false;
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, activity);
@@ -360,6 +370,39 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 		de_wake_launcher_for(MyDatabaseId);
 }
 
+/*
+ * record_failure, guarded: if recording the failure fails too, that is
+ * logged, and the export is left running for the scanner, which re-queues it
+ * (or fails it after DE_MAX_ATTEMPTS) once this worker has exited.  No
+ * second attempt here: whatever broke the first would most likely break it.
+ */
+static void
+record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancelled)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		record_failure(job, edata, cancelled);
+	}
+	PG_CATCH();
+	{
+		HOLD_INTERRUPTS();
+		disable_all_timeouts(false);
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		QueryCancelPending = false;
+		RESUME_INTERRUPTS();
+		ereport(LOG,
+				(errmsg("dataexport could not record the failure of export " INT64_FORMAT,
+						job->id),
+				 errdetail("The export stays running until the scanner re-queues it or fails it.")));
+	}
+	PG_END_TRY();
+}
+
 static void
 run_export_recording_failure(const ExportJob *job)
 {
@@ -387,7 +430,7 @@ run_export_recording_failure(const ExportJob *job)
 		LWLockRelease(de_shared->lock);
 		RESUME_INTERRUPTS();
 
-		record_failure(job, edata, cancelled);
+		record_failure_guarded(job, edata, cancelled);
 	}
 	PG_END_TRY();
 }
