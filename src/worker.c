@@ -51,6 +51,23 @@ typedef struct ExportJob
 static DeSlot *my_slot = NULL;
 
 /*
+ * Armed together with STATEMENT_TIMEOUT, with the same deadline.  PostgreSQL
+ * consumes STATEMENT_TIMEOUT's indicator when it raises the cancel error, so
+ * this one's indicator is what tells a timeout from a cancel afterwards.
+ */
+static TimeoutId export_timeout_id = MAX_TIMEOUTS;
+
+/* Sentry's message for a query that timed out (data_export/tasks.py). */
+#define DE_TIMEOUT_MESSAGE \
+	"Query timeout. Please try again. If the problem persists try a smaller date range or fewer projects."
+
+static void
+export_timeout_handler(void)
+{
+	/* nothing: the timeout's indicator is all we need */
+}
+
+/*
  * Every transaction of the worker does bookkeeping, which must run read-write
  * at READ COMMITTED whatever the requesting role's defaults
  * (default_transaction_read_only, _isolation, _deferrable) say; the user's
@@ -211,14 +228,31 @@ stream_query(const BuiltQuery *bq, ExportSink *sink)
 	options.dest = export_sink_receiver(sink);
 
 	if (de_statement_timeout_ms > 0)
-		enable_timeout_after(STATEMENT_TIMEOUT, de_statement_timeout_ms);
+	{
+		EnableTimeoutParams timeouts[2] = {
+			{.id = STATEMENT_TIMEOUT, .type = TMPARAM_AFTER,
+			.delay_ms = de_statement_timeout_ms},
+			{.id = export_timeout_id, .type = TMPARAM_AFTER,
+			.delay_ms = de_statement_timeout_ms},
+		};
+
+		/* one call: both get the same deadline */
+		enable_timeouts(timeouts, 2);
+	}
 	/* whatever the query calls cannot write; our own large-object writes go
 	 * below the executor's read-only check */
 	XactReadOnly = true;
 	rc = SPI_execute_extended(bq->sql, &options);
 	XactReadOnly = saved_read_only;
 	if (de_statement_timeout_ms > 0)
-		disable_timeout(STATEMENT_TIMEOUT, false);
+	{
+		DisableTimeoutParams timeouts[2] = {
+			{.id = STATEMENT_TIMEOUT},
+			{.id = export_timeout_id},
+		};
+
+		disable_timeouts(timeouts, 2);
+	}
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
 }
@@ -305,10 +339,12 @@ run_export(const ExportJob *job)
 	commit_transaction();
 }
 
+/* timed_out: our statement timeout fired; any other 57014 is a cancel from
+ * outside (pg_cancel_backend), which is not retried */
 static bool
-is_transient(int sqlerrcode)
+is_transient(int sqlerrcode, bool timed_out)
 {
-	return sqlerrcode == ERRCODE_QUERY_CANCELED ||	/* statement timeout */
+	return (sqlerrcode == ERRCODE_QUERY_CANCELED && timed_out) ||
 		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
 		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
@@ -316,10 +352,10 @@ is_transient(int sqlerrcode)
 
 /* Sentry's user-facing messages (data_export/tasks.py). */
 static const char *
-user_message(int sqlerrcode)
+user_message(int sqlerrcode, bool timed_out)
 {
 	if (sqlerrcode == ERRCODE_QUERY_CANCELED)
-		return "Query timeout. Please try with a smaller date range or fewer conditions.";
+		return timed_out ? DE_TIMEOUT_MESSAGE : "Internal error. Your query failed to run.";
 	if (ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INVALID_PARAMETER_VALUE)
@@ -328,7 +364,8 @@ user_message(int sqlerrcode)
 }
 
 static void
-record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
+record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
+			   bool timed_out)
 {
 	DeUserSwitch sw;
 	char		id[32],
@@ -336,7 +373,7 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 				claim[32];
 	char	   *detail;
 	const char *params[5];
-	bool		retry = !cancelled && is_transient(edata->sqlerrcode) &&
+	bool		retry = !cancelled && is_transient(edata->sqlerrcode, timed_out) &&
 		job->attempts < DE_MAX_ATTEMPTS;
 	const char *state = cancelled ? "cancelled" : "failed";
 
@@ -344,9 +381,11 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
 	snprintf(delay, sizeof(delay), INT64_FORMAT,
 			 (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
-	detail = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+	detail = psprintf("%s: %s%s", unpack_sql_state(edata->sqlerrcode), edata->message,
+					  edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out ?
+					  " (the export worker was cancelled by pg_cancel_backend)" : "");
 	params[0] = id;
-	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode);
+	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode, timed_out);
 	params[2] = cancelled ? NULL : detail;
 	params[3] = retry ? delay : state;
 	params[4] = claim;
@@ -377,13 +416,14 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
  * second attempt here: whatever broke the first would most likely break it.
  */
 static void
-record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancelled)
+record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancelled,
+					   bool timed_out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
 	PG_TRY();
 	{
-		record_failure(job, edata, cancelled);
+		record_failure(job, edata, cancelled, timed_out);
 	}
 	PG_CATCH();
 	{
@@ -416,8 +456,11 @@ run_export_recording_failure(const ExportJob *job)
 	{
 		ErrorData  *edata;
 		bool		cancelled;
+		bool		timed_out;
 
 		HOLD_INTERRUPTS();
+		/* read before disable_all_timeouts, which clears the indicators */
+		timed_out = get_timeout_indicator(export_timeout_id, true);
 		disable_all_timeouts(false);
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
@@ -430,7 +473,7 @@ run_export_recording_failure(const ExportJob *job)
 		LWLockRelease(de_shared->lock);
 		RESUME_INTERRUPTS();
 
-		record_failure_guarded(job, edata, cancelled);
+		record_failure_guarded(job, edata, cancelled, timed_out);
 	}
 	PG_END_TRY();
 }
@@ -467,6 +510,7 @@ dataexport_worker_main(Datum arg)
 	/* as the requester, never InvalidOid (that is the bootstrap superuser) */
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, args.roleoid, 0);
 	pgstat_report_appname("dataexport worker");
+	export_timeout_id = RegisterTimeout(USER_TIMEOUT, export_timeout_handler);
 
 	if (load_job(&args, &job))
 		run_export_recording_failure(&job);
