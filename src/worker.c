@@ -15,6 +15,7 @@
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
+#include "storage/large_object.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -31,9 +32,15 @@
 #include "sink.h"
 #include "worker.h"
 
-/* The stored request, copied out of the first transaction. */
+/*
+ * The stored request, copied out of the first transaction into its own
+ * context ("dataexport export job", a child of TopMemoryContext), where it
+ * outlives that transaction, the export's transaction and its abort.  The
+ * catch block copies the error data there too.
+ */
 typedef struct ExportJob
 {
+	MemoryContext cxt;
 	int64		id;
 	int64		claim;			/* our claim token: every write matches it */
 	char	   *query_type;
@@ -108,7 +115,9 @@ parse_json_text(const char *text)
 	return v;
 }
 
-/* Reads the export; false when it is no longer ours to run. */
+/* Reads the export into job (and job->cxt); false when it is no longer ours
+ * to run.  SPI results are read in the SPI context and copied to job->cxt,
+ * like pg_cron's LoadCronJobList. */
 static bool
 load_job(const DeWorkerArgs *args, ExportJob *job)
 {
@@ -117,12 +126,13 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 	char		roletext[16];
 	char		claimtext[32];
 	const char *params[3] = {idtext, roletext, claimtext};
-	MemoryContext top = TopMemoryContext;
 	bool		found = false;
 
 	snprintf(idtext, sizeof(idtext), INT64_FORMAT, args->export_id);
 	snprintf(roletext, sizeof(roletext), "%u", args->roleoid);
 	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, args->claim);
+	job->cxt = AllocSetContextCreate(TopMemoryContext, "dataexport export job",
+									 ALLOCSET_DEFAULT_SIZES);
 	begin_transaction("dataexport: loading export");
 	de_become_owner(&sw);
 	if (de_spi_exec("SELECT query_type, query_info::text, environments, row_limit, "
@@ -131,44 +141,56 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
 					3, params, false) == 1)
 	{
-		MemoryContext old = MemoryContextSwitchTo(top);
+		/* read in the SPI context, which SPI_finish frees ... */
+		char	   *query_type = de_spi_text(0, 1);
+		char	   *info = de_spi_text(0, 2);
+		char	   *settings = de_spi_text(0, 7);
+		Datum	   *elems = NULL;
+		bool	   *nulls = NULL;
+		int			nelems = 0;
 		bool		isnull;
-		char	   *envs;
+		Datum		envs = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
+										 &isnull);
+		MemoryContext old;
+
+		if (!isnull)
+			deconstruct_array(DatumGetArrayTypeP(envs), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &nulls, &nelems);
 
 		job->id = args->export_id;
 		job->claim = args->claim;
-		job->query_type = pstrdup(de_spi_text(0, 1));
-		job->info = parse_json_text(de_spi_text(0, 2));
-		envs = de_spi_text(0, 3);
-		job->environments = NULL;
-		job->nenvironments = 0;
-		if (envs != NULL)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-			Datum	   *elems;
-			bool	   *nulls;
-			int			n;
-
-			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &nulls, &n);
-			job->environments = palloc(sizeof(char *) * Max(n, 1));
-			for (int i = 0; i < n; i++)
-				if (!nulls[i])
-					job->environments[job->nenvironments++] = TextDatumGetCString(elems[i]);
-		}
 		job->row_limit = de_spi_int8(0, 4, &isnull);
 		job->format = strcmp(de_spi_text(0, 5), "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
 		job->compression = strcmp(de_spi_text(0, 6), "gzip") == 0 ?
 			DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
-		job->settings = parse_json_text(de_spi_text(0, 7));
 		job->created = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
 														 SPI_tuptable->tupdesc, 8, &isnull));
 		job->attempts = (int) de_spi_int8(0, 9, &isnull);
+
+		/* ... and copied into the job's context */
+		old = MemoryContextSwitchTo(job->cxt);
+		job->query_type = pstrdup(query_type);
+		job->info = parse_json_text(info);
+		job->settings = parse_json_text(settings);
+		job->environments = NULL;
+		job->nenvironments = 0;
+		if (elems != NULL)
+		{
+			job->environments = palloc(sizeof(char *) * Max(nelems, 1));
+			for (int i = 0; i < nelems; i++)
+				if (!nulls[i])
+					job->environments[job->nenvironments++] = TextDatumGetCString(elems[i]);
+		}
 		MemoryContextSwitchTo(old);
 		found = true;
 	}
 	de_restore_user(&sw);
 	commit_transaction();
+	if (!found)
+	{
+		MemoryContextDelete(job->cxt);
+		job->cxt = NULL;
+	}
 	return found;
 }
 
@@ -419,8 +441,6 @@ static void
 record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancelled,
 					   bool timed_out)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-
 	PG_TRY();
 	{
 		record_failure(job, edata, cancelled, timed_out);
@@ -429,10 +449,11 @@ record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancel
 	{
 		HOLD_INTERRUPTS();
 		disable_all_timeouts(false);
-		MemoryContextSwitchTo(cxt);
+		MemoryContextSwitchTo(job->cxt);
 		EmitErrorReport();
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(job->cxt);
 		QueryCancelPending = false;
 		RESUME_INTERRUPTS();
 		ereport(LOG,
@@ -446,8 +467,6 @@ record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancel
 static void
 run_export_recording_failure(const ExportJob *job)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-
 	PG_TRY();
 	{
 		run_export(job);
@@ -462,11 +481,18 @@ run_export_recording_failure(const ExportJob *job)
 		/* read before disable_all_timeouts, which clears the indicators */
 		timed_out = get_timeout_indicator(export_timeout_id, true);
 		disable_all_timeouts(false);
-		MemoryContextSwitchTo(cxt);
+		/* the copy must survive the abort below */
+		MemoryContextSwitchTo(job->cxt);
 		edata = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
+		/* inv_api's cached pg_largeobject relations went with the abort
+		 * (be-fsstubs' end-of-transaction hook only does this for its own
+		 * users) */
+		close_lo_relation(false);
+		/* the abort left us in TopMemoryContext */
+		MemoryContextSwitchTo(job->cxt);
 		QueryCancelPending = false;
 		LWLockAcquire(de_shared->lock, LW_SHARED);
 		cancelled = my_slot->cancel_requested;

@@ -3,6 +3,7 @@
 #  - pg_cancel_backend(worker pid) fails the export at once (not retried),
 #    with "Internal error. Your query failed to run." and a detail that names
 #    the cancel; no file is left;
+#  - (while it runs, the worker's job is in its named memory context);
 #  - a statement timeout gets Sentry's exact timeout message, is retried,
 #    and keeps PostgreSQL's "due to statement timeout" in the detail.
 use strict;
@@ -12,6 +13,7 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 
 my $json = JSON::PP->new;
 
@@ -52,6 +54,18 @@ ok( $node->poll_query_until(
 	'the slow export is running and streaming');
 my $pid = $node->safe_psql('postgres',
 	"SELECT pid FROM dataexport_progress() WHERE id = $slow->{id}");
+# The job the worker loaded lives in its own named memory context.
+my $log_offset = -s $node->logfile;
+$node->safe_psql('postgres', "SELECT pg_log_backend_memory_contexts($pid)");
+my $contexts = '';
+for (my $i = 0; $i < 100 && $contexts !~ /Grand total:/; $i++)
+{
+	usleep(50_000);
+	$contexts = substr(slurp_file($node->logfile), $log_offset);
+}
+like($contexts, qr/level: 1; dataexport export job: \d+ total in/,
+	'the worker keeps its job in the "dataexport export job" context under TopMemoryContext');
+
 is($node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)"),
 	't', 'pg_cancel_backend on the worker');
 
