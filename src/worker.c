@@ -43,6 +43,7 @@ typedef struct ExportJob
 	MemoryContext cxt;
 	int64		id;
 	int64		claim;			/* our claim token: every write matches it */
+	Oid			owner;			/* the requesting role */
 	char	   *query_type;
 	DjValue    *info;
 	char	  **environments;
@@ -159,6 +160,7 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 
 		job->id = args->export_id;
 		job->claim = args->claim;
+		job->owner = args->roleoid;
 		job->row_limit = de_spi_int8(0, 4, &isnull);
 		job->format = strcmp(de_spi_text(0, 5), "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
 		job->compression = strcmp(de_spi_text(0, 6), "gzip") == 0 ?
@@ -309,6 +311,19 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 	params[9] = claim;
 
 	de_become_owner(&sw);
+	/* the file must still be there, and the requester's: the user's query
+	 * might have unlinked it (defence in depth: the large-object write
+	 * functions are refused while it runs) */
+	if (de_spi_exec("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
+					"WHERE oid = $2::oid",
+					2, params, false) != 1 ||
+		strtoul(de_spi_text(0, 1), NULL, 10) != job->owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the file of data export " INT64_FORMAT " (large object %u) was removed while the export ran",
+						job->id, res->lo_oid),
+				 errdetail("The large object no longer exists, or is no longer owned by the requesting role."),
+				 errhint("The export query must not modify large objects.")));
 	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
 					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
 					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
