@@ -41,7 +41,10 @@ CREATE TABLE dataexport.export (
     error           text,
     error_detail    text,
     attempts        integer NOT NULL DEFAULT 0,
-    not_before      timestamptz
+    not_before      timestamptz,
+    -- set at each claim (random): the worker's reads and writes match it, so
+    -- a stale worker cannot touch a re-claimed or re-created export
+    claim           bigint
 );
 
 -- Race-free dedupe: at most one unfinished export per dedupe key.

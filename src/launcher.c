@@ -205,6 +205,7 @@ launch_assigned(void)
 		args.dboid = slot->dboid;
 		args.roleoid = slot->roleoid;
 		args.export_id = slot->export_id;
+		args.claim = slot->claim;
 		args.slot = i;
 		LWLockRelease(de_shared->lock);
 
@@ -421,30 +422,40 @@ typedef struct Claim
 {
 	int64		id;
 	Oid			role;
+	int64		claim;
 } Claim;
 
 static int
 scanner_claim(int nfree, Claim *claims)
 {
 	char		limit[16];
-	const char *params[1] = {limit};
+	char		token[32];
+	const char *params[2] = {limit, token};
 	uint64		n;
+	int64		random_base;
 
 	snprintf(limit, sizeof(limit), "%d", nfree);
+	/* claim token: random per scan, xor the id so it differs per export */
+	if (!pg_strong_random(&random_base, sizeof(random_base)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random claim token")));
+	snprintf(token, sizeof(token), INT64_FORMAT, random_base);
 	n = de_spi_exec("WITH next AS ("
 					" SELECT id FROM dataexport.export"
 					" WHERE state = 'queued' AND (not_before IS NULL OR not_before <= clock_timestamp())"
 					" ORDER BY id LIMIT $1::integer FOR UPDATE SKIP LOCKED) "
 					"UPDATE dataexport.export e SET state = 'running', attempts = attempts + 1, "
-					"date_started = clock_timestamp() "
-					"FROM next WHERE e.id = next.id RETURNING e.id, e.owner",
-					1, params, false);
+					"date_started = clock_timestamp(), claim = $2::bigint # e.id "
+					"FROM next WHERE e.id = next.id RETURNING e.id, e.owner, e.claim",
+					2, params, false);
 	for (uint64 i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		claims[i].id = de_spi_int8((int) i, 1, &isnull);
 		claims[i].role = (Oid) strtoul(de_spi_text((int) i, 2), NULL, 10);
+		claims[i].claim = de_spi_int8((int) i, 3, &isnull);
 	}
 	return (int) n;
 }
@@ -488,6 +499,7 @@ scanner_assign(Oid dboid, const Claim *claims, int nclaims, TimestampTz next_ret
 		slot->dboid = dboid;
 		slot->roleoid = claims[c].role;
 		slot->export_id = claims[c].id;
+		slot->claim = claims[c].claim;
 		slot->pid = 0;
 		slot->cancel_requested = false;
 		pg_atomic_write_u64(&slot->rows, 0);

@@ -15,6 +15,7 @@
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
+#include "storage/large_object.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -31,10 +32,18 @@
 #include "sink.h"
 #include "worker.h"
 
-/* The stored request, copied out of the first transaction. */
+/*
+ * The stored request, copied out of the first transaction into its own
+ * context ("dataexport export job", a child of TopMemoryContext), where it
+ * outlives that transaction, the export's transaction and its abort.  The
+ * catch block copies the error data there too.
+ */
 typedef struct ExportJob
 {
+	MemoryContext cxt;
 	int64		id;
+	int64		claim;			/* our claim token: every write matches it */
+	Oid			owner;			/* the requesting role */
 	char	   *query_type;
 	DjValue    *info;
 	char	  **environments;
@@ -49,11 +58,38 @@ typedef struct ExportJob
 
 static DeSlot *my_slot = NULL;
 
+/*
+ * Armed together with STATEMENT_TIMEOUT, with the same deadline.  PostgreSQL
+ * consumes STATEMENT_TIMEOUT's indicator when it raises the cancel error, so
+ * this one's indicator is what tells a timeout from a cancel afterwards.
+ */
+static TimeoutId export_timeout_id = MAX_TIMEOUTS;
+
+/* Sentry's message for a query that timed out (data_export/tasks.py). */
+#define DE_TIMEOUT_MESSAGE \
+	"Query timeout. Please try again. If the problem persists try a smaller date range or fewer projects."
+
+static void
+export_timeout_handler(void)
+{
+	/* nothing: the timeout's indicator is all we need */
+}
+
+/*
+ * Every transaction of the worker does bookkeeping, which must run read-write
+ * at READ COMMITTED whatever the requesting role's defaults
+ * (default_transaction_read_only, _isolation, _deferrable) say; the user's
+ * query is made read-only separately (stream_query).  Set before the first
+ * snapshot is taken.
+ */
 static void
 begin_transaction(const char *activity)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	XactReadOnly = false;
+	XactIsoLevel = XACT_READ_COMMITTED;
+	XactDeferrable = false;
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, activity);
@@ -80,64 +116,83 @@ parse_json_text(const char *text)
 	return v;
 }
 
-/* Reads the export; false when it is no longer ours to run. */
+/* Reads the export into job (and job->cxt); false when it is no longer ours
+ * to run.  SPI results are read in the SPI context and copied to job->cxt,
+ * like pg_cron's LoadCronJobList. */
 static bool
 load_job(const DeWorkerArgs *args, ExportJob *job)
 {
 	DeUserSwitch sw;
 	char		idtext[32];
 	char		roletext[16];
-	const char *params[2] = {idtext, roletext};
-	MemoryContext top = TopMemoryContext;
+	char		claimtext[32];
+	const char *params[3] = {idtext, roletext, claimtext};
 	bool		found = false;
 
 	snprintf(idtext, sizeof(idtext), INT64_FORMAT, args->export_id);
 	snprintf(roletext, sizeof(roletext), "%u", args->roleoid);
+	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, args->claim);
+	job->cxt = AllocSetContextCreate(TopMemoryContext, "dataexport export job",
+									 ALLOCSET_DEFAULT_SIZES);
 	begin_transaction("dataexport: loading export");
 	de_become_owner(&sw);
 	if (de_spi_exec("SELECT query_type, query_info::text, environments, row_limit, "
 					"format, compression, owner_settings::text, date_created, attempts "
 					"FROM dataexport.export WHERE id = $1::bigint "
-					"AND state = 'running' AND owner = $2::oid",
-					2, params, false) == 1)
+					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
+					3, params, false) == 1)
 	{
-		MemoryContext old = MemoryContextSwitchTo(top);
+		/* read in the SPI context, which SPI_finish frees ... */
+		char	   *query_type = de_spi_text(0, 1);
+		char	   *info = de_spi_text(0, 2);
+		char	   *settings = de_spi_text(0, 7);
+		Datum	   *elems = NULL;
+		bool	   *nulls = NULL;
+		int			nelems = 0;
 		bool		isnull;
-		char	   *envs;
+		Datum		envs = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
+										 &isnull);
+		MemoryContext old;
+
+		if (!isnull)
+			deconstruct_array(DatumGetArrayTypeP(envs), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &nulls, &nelems);
 
 		job->id = args->export_id;
-		job->query_type = pstrdup(de_spi_text(0, 1));
-		job->info = parse_json_text(de_spi_text(0, 2));
-		envs = de_spi_text(0, 3);
-		job->environments = NULL;
-		job->nenvironments = 0;
-		if (envs != NULL)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-			Datum	   *elems;
-			bool	   *nulls;
-			int			n;
-
-			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &nulls, &n);
-			job->environments = palloc(sizeof(char *) * Max(n, 1));
-			for (int i = 0; i < n; i++)
-				if (!nulls[i])
-					job->environments[job->nenvironments++] = TextDatumGetCString(elems[i]);
-		}
+		job->claim = args->claim;
+		job->owner = args->roleoid;
 		job->row_limit = de_spi_int8(0, 4, &isnull);
 		job->format = strcmp(de_spi_text(0, 5), "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
 		job->compression = strcmp(de_spi_text(0, 6), "gzip") == 0 ?
 			DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
-		job->settings = parse_json_text(de_spi_text(0, 7));
 		job->created = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
 														 SPI_tuptable->tupdesc, 8, &isnull));
 		job->attempts = (int) de_spi_int8(0, 9, &isnull);
+
+		/* ... and copied into the job's context */
+		old = MemoryContextSwitchTo(job->cxt);
+		job->query_type = pstrdup(query_type);
+		job->info = parse_json_text(info);
+		job->settings = parse_json_text(settings);
+		job->environments = NULL;
+		job->nenvironments = 0;
+		if (elems != NULL)
+		{
+			job->environments = palloc(sizeof(char *) * Max(nelems, 1));
+			for (int i = 0; i < nelems; i++)
+				if (!nulls[i])
+					job->environments[job->nenvironments++] = TextDatumGetCString(elems[i]);
+		}
 		MemoryContextSwitchTo(old);
 		found = true;
 	}
 	de_restore_user(&sw);
 	commit_transaction();
+	if (!found)
+	{
+		MemoryContextDelete(job->cxt);
+		job->cxt = NULL;
+	}
 	return found;
 }
 
@@ -197,14 +252,31 @@ stream_query(const BuiltQuery *bq, ExportSink *sink)
 	options.dest = export_sink_receiver(sink);
 
 	if (de_statement_timeout_ms > 0)
-		enable_timeout_after(STATEMENT_TIMEOUT, de_statement_timeout_ms);
+	{
+		EnableTimeoutParams timeouts[2] = {
+			{.id = STATEMENT_TIMEOUT, .type = TMPARAM_AFTER,
+			.delay_ms = de_statement_timeout_ms},
+			{.id = export_timeout_id, .type = TMPARAM_AFTER,
+			.delay_ms = de_statement_timeout_ms},
+		};
+
+		/* one call: both get the same deadline */
+		enable_timeouts(timeouts, 2);
+	}
 	/* whatever the query calls cannot write; our own large-object writes go
 	 * below the executor's read-only check */
 	XactReadOnly = true;
 	rc = SPI_execute_extended(bq->sql, &options);
 	XactReadOnly = saved_read_only;
 	if (de_statement_timeout_ms > 0)
-		disable_timeout(STATEMENT_TIMEOUT, false);
+	{
+		DisableTimeoutParams timeouts[2] = {
+			{.id = STATEMENT_TIMEOUT},
+			{.id = export_timeout_id},
+		};
+
+		disable_timeouts(timeouts, 2);
+	}
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
 }
@@ -214,13 +286,15 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 {
 	DeUserSwitch sw;
 	char		id[32],
+				claim[32],
 				oid[16],
 				rows[32],
 				bytes[32],
 				expiry[32];
-	const char *params[9];
+	const char *params[10];
 
 	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
+	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
 	snprintf(oid, sizeof(oid), "%u", res->lo_oid);
 	snprintf(rows, sizeof(rows), UINT64_FORMAT, res->rows);
 	snprintf(bytes, sizeof(bytes), UINT64_FORMAT, res->bytes);
@@ -234,19 +308,34 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 	params[6] = res->truncated ? "true" : "false";
 	params[7] = res->truncated_reason;
 	params[8] = expiry;
+	params[9] = claim;
 
 	de_become_owner(&sw);
+	/* the file must still be there, and the requester's: the user's query
+	 * might have unlinked it (defence in depth: the large-object write
+	 * functions are refused while it runs) */
+	if (de_spi_exec("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
+					"WHERE oid = $2::oid",
+					2, params, false) != 1 ||
+		strtoul(de_spi_text(0, 1), NULL, 10) != job->owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the file of data export " INT64_FORMAT " (large object %u) was removed while the export ran",
+						job->id, res->lo_oid),
+				 errdetail("The large object no longer exists, or is no longer owned by the requesting role."),
+				 errhint("The export query must not modify large objects.")));
 	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
 					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
 					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
 					"date_finished = clock_timestamp(), "
 					"date_expired = clock_timestamp() + make_interval(secs => $9::integer), "
 					"error = NULL, error_detail = NULL, not_before = NULL "
-					"WHERE id = $1::bigint AND state = 'running'",
-					9, params, false) != 1)
+					"WHERE id = $1::bigint AND claim = $10::bigint AND state = 'running'",
+					10, params, false) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("data export " INT64_FORMAT " was cancelled", job->id)));
+				 errmsg("data export " INT64_FORMAT " was cancelled", job->id),
+				 errdetail("The export is no longer running under this worker's claim.")));
 	de_restore_user(&sw);
 	de_notify_state(job->id, "succeeded");
 }
@@ -287,10 +376,12 @@ run_export(const ExportJob *job)
 	commit_transaction();
 }
 
+/* timed_out: our statement timeout fired; any other 57014 is a cancel from
+ * outside (pg_cancel_backend), which is not retried */
 static bool
-is_transient(int sqlerrcode)
+is_transient(int sqlerrcode, bool timed_out)
 {
-	return sqlerrcode == ERRCODE_QUERY_CANCELED ||	/* statement timeout */
+	return (sqlerrcode == ERRCODE_QUERY_CANCELED && timed_out) ||
 		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
 		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
@@ -298,10 +389,10 @@ is_transient(int sqlerrcode)
 
 /* Sentry's user-facing messages (data_export/tasks.py). */
 static const char *
-user_message(int sqlerrcode)
+user_message(int sqlerrcode, bool timed_out)
 {
 	if (sqlerrcode == ERRCODE_QUERY_CANCELED)
-		return "Query timeout. Please try with a smaller date range or fewer conditions.";
+		return timed_out ? DE_TIMEOUT_MESSAGE : "Internal error. Your query failed to run.";
 	if (ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INVALID_PARAMETER_VALUE)
@@ -310,25 +401,31 @@ user_message(int sqlerrcode)
 }
 
 static void
-record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
+record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
+			   bool timed_out)
 {
 	DeUserSwitch sw;
 	char		id[32],
-				delay[32];
+				delay[32],
+				claim[32];
 	char	   *detail;
-	const char *params[4];
-	bool		retry = !cancelled && is_transient(edata->sqlerrcode) &&
+	const char *params[5];
+	bool		retry = !cancelled && is_transient(edata->sqlerrcode, timed_out) &&
 		job->attempts < DE_MAX_ATTEMPTS;
 	const char *state = cancelled ? "cancelled" : "failed";
 
 	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
+	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
 	snprintf(delay, sizeof(delay), INT64_FORMAT,
 			 (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
-	detail = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+	detail = psprintf("%s: %s%s", unpack_sql_state(edata->sqlerrcode), edata->message,
+					  edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out ?
+					  " (the export worker was cancelled by pg_cancel_backend)" : "");
 	params[0] = id;
-	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode);
+	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode, timed_out);
 	params[2] = cancelled ? NULL : detail;
 	params[3] = retry ? delay : state;
+	params[4] = claim;
 
 	begin_transaction("dataexport: recording failure");
 	de_become_owner(&sw);
@@ -336,12 +433,12 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 		de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
 					"error_detail = $3, "
 					"not_before = clock_timestamp() + make_interval(secs => $4::bigint / 1000.0) "
-					"WHERE id = $1::bigint AND state = 'running'",
-					4, params, false);
+					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
+					5, params, false);
 	else if (de_spi_exec("UPDATE dataexport.export SET state = $4, error = $2, "
 						 "error_detail = $3, not_before = NULL "
-						 "WHERE id = $1::bigint AND state = 'running'",
-						 4, params, false) == 1)
+						 "WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
+						 5, params, false) == 1)
 		de_notify_state(job->id, state);
 	de_restore_user(&sw);
 	commit_transaction();
@@ -349,11 +446,42 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled)
 		de_wake_launcher_for(MyDatabaseId);
 }
 
+/*
+ * record_failure, guarded: if recording the failure fails too, that is
+ * logged, and the export is left running for the scanner, which re-queues it
+ * (or fails it after DE_MAX_ATTEMPTS) once this worker has exited.  No
+ * second attempt here: whatever broke the first would most likely break it.
+ */
+static void
+record_failure_guarded(const ExportJob *job, const ErrorData *edata, bool cancelled,
+					   bool timed_out)
+{
+	PG_TRY();
+	{
+		record_failure(job, edata, cancelled, timed_out);
+	}
+	PG_CATCH();
+	{
+		HOLD_INTERRUPTS();
+		disable_all_timeouts(false);
+		MemoryContextSwitchTo(job->cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(job->cxt);
+		QueryCancelPending = false;
+		RESUME_INTERRUPTS();
+		ereport(LOG,
+				(errmsg("dataexport could not record the failure of export " INT64_FORMAT,
+						job->id),
+				 errdetail("The export stays running until the scanner re-queues it or fails it.")));
+	}
+	PG_END_TRY();
+}
+
 static void
 run_export_recording_failure(const ExportJob *job)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-
 	PG_TRY();
 	{
 		run_export(job);
@@ -362,21 +490,31 @@ run_export_recording_failure(const ExportJob *job)
 	{
 		ErrorData  *edata;
 		bool		cancelled;
+		bool		timed_out;
 
 		HOLD_INTERRUPTS();
+		/* read before disable_all_timeouts, which clears the indicators */
+		timed_out = get_timeout_indicator(export_timeout_id, true);
 		disable_all_timeouts(false);
-		MemoryContextSwitchTo(cxt);
+		/* the copy must survive the abort below */
+		MemoryContextSwitchTo(job->cxt);
 		edata = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
+		/* inv_api's cached pg_largeobject relations went with the abort
+		 * (be-fsstubs' end-of-transaction hook only does this for its own
+		 * users) */
+		close_lo_relation(false);
+		/* the abort left us in TopMemoryContext */
+		MemoryContextSwitchTo(job->cxt);
 		QueryCancelPending = false;
 		LWLockAcquire(de_shared->lock, LW_SHARED);
 		cancelled = my_slot->cancel_requested;
 		LWLockRelease(de_shared->lock);
 		RESUME_INTERRUPTS();
 
-		record_failure(job, edata, cancelled);
+		record_failure_guarded(job, edata, cancelled, timed_out);
 	}
 	PG_END_TRY();
 }
@@ -398,10 +536,11 @@ dataexport_worker_main(Datum arg)
 	my_slot = &de_shared->slots[args.slot];
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 	if (my_slot->state == DE_SLOT_FREE || my_slot->dboid != args.dboid ||
-		my_slot->export_id != args.export_id)
+		my_slot->export_id != args.export_id || my_slot->claim != args.claim)
 	{
-		/* a restarted launcher gave the slot up before we got here; the
-		 * export is re-queued and another worker will run it */
+		/* a restarted launcher gave the slot up, or it was claimed again,
+		 * before we got here; the export is re-queued and another worker
+		 * will run it */
 		LWLockRelease(de_shared->lock);
 		proc_exit(0);
 	}
@@ -412,6 +551,7 @@ dataexport_worker_main(Datum arg)
 	/* as the requester, never InvalidOid (that is the bootstrap superuser) */
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, args.roleoid, 0);
 	pgstat_report_appname("dataexport worker");
+	export_timeout_id = RegisterTimeout(USER_TIMEOUT, export_timeout_handler);
 
 	if (load_job(&args, &job))
 		run_export_recording_failure(&job);

@@ -10,6 +10,7 @@ typedef struct DeWorkerArgs
 	Oid			dboid;
 	Oid			roleoid;
 	int64		export_id;
+	int64		claim;			/* matched by every read and write of the export */
 	int			slot;
 } DeWorkerArgs;
 

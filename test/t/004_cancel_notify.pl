@@ -303,7 +303,7 @@ $rec = $json->decode($node->safe_psql('postgres', "SELECT dataexport_details($ti
 is($rec->{state}, 'failed', 'details: state failed');
 is($rec->{attempts}, 4, 'details: 4 attempts (first run + 3 retries)');
 is( $rec->{error},
-	'Query timeout. Please try with a smaller date range or fewer conditions.',
+	'Query timeout. Please try again. If the problem persists try a smaller date range or fewer projects.',
 	'details: Sentry\'s timeout message');
 like($rec->{errorDetail}, qr/^57014: canceling statement due to statement timeout/,
 	'details: the PostgreSQL error is kept for the DBA');

@@ -1,0 +1,164 @@
+# The worker's bookkeeping does not inherit the requesting role's
+# transaction defaults (issue 6, "Faults"): with default_transaction_read_only,
+# default_transaction_isolation = serializable and
+# default_transaction_deferrable set on the role, an export succeeds with the
+# same bytes as before, and a failing query is recorded as failed at once
+# (not four dead workers).  When recording a failure itself fails, the worker
+# logs it and exits cleanly; the scanner then re-queues or fails the export.
+use strict;
+use warnings FATAL => 'all';
+
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
+use Time::HiRes qw(time usleep);
+
+my $json = JSON::PP->new;
+
+my $node = PostgreSQL::Test::Cluster->new('role_defaults');
+$node->init;
+$node->append_conf('postgresql.conf', <<'EOC');
+shared_preload_libraries = 'dataexport'
+dataexport.max_workers = 1
+dataexport.naptime = 2
+dataexport.retry_delay = 200
+EOC
+$node->start;
+load_demo($node, 'postgres');
+$node->safe_psql('postgres', <<'EOS');
+CREATE ROLE exporters;
+GRANT exporters TO alice;
+ALTER SYSTEM SET dataexport.sql_role = 'exporters';
+SELECT pg_reload_conf();
+EOS
+
+my $discover = $json->encode(
+	{
+		query_type => 'Discover',
+		query_info => {
+			field => [ 'id', 'message' ],
+			query => '',
+			start => '2026-11-01T00:00:00',
+			end => '2026-11-28T00:00:00',
+			sort => 'id'
+		}
+	});
+
+sub sql_payload
+{
+	my ($sql) = @_;
+	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
+}
+
+# Creates as $user (undef: the superuser) in a session that turns the
+# read-only default off for itself: creating is a write.
+sub create_export
+{
+	my ($payload, $user) = @_;
+	my $sql = "SET default_transaction_read_only = off;\n"
+	  . "SELECT dataexport_create(\$p\$$payload\$p\$)";
+	return $json->decode(
+		$node->safe_psql('postgres', $sql,
+			defined $user
+			? (connstr => $node->connstr('postgres') . " user=$user")
+			: ()));
+}
+
+sub wait_export
+{
+	my ($id) = @_;
+	return $json->decode($node->safe_psql('postgres',
+		"SELECT dataexport_wait($id, '60 s')"));
+}
+
+sub file_hex
+{
+	my ($oid) = @_;
+	return $node->safe_psql('postgres', "SELECT encode(lo_get($oid), 'hex')");
+}
+
+# ---- baseline: alice without role defaults ----
+my $base = wait_export(create_export($discover, 'alice')->{id});
+is($base->{state}, 'succeeded', 'baseline export succeeds');
+
+# ---- alice with read-only, serializable, deferrable defaults ----
+$node->safe_psql('postgres', <<'EOS');
+ALTER ROLE alice SET default_transaction_read_only = on;
+ALTER ROLE alice SET default_transaction_isolation = 'serializable';
+ALTER ROLE alice SET default_transaction_deferrable = on;
+EOS
+is( $node->safe_psql('postgres', 'SHOW transaction_read_only',
+		connstr => $node->connstr('postgres') . ' user=alice'),
+	'on',
+	'alice\'s sessions are read-only by default');
+
+my $log_offset = -s $node->logfile;
+my $rec = wait_export(create_export($discover, 'alice')->{id});
+is($rec->{state}, 'succeeded', 'alice\'s export succeeds despite her defaults');
+is($rec->{attempts}, 1, 'in one attempt');
+is($rec->{error}, undef, 'with no error');
+is($rec->{rows}, $base->{rows}, 'same row count as the baseline');
+is(file_hex($rec->{fileOid}), file_hex($base->{fileOid}),
+	'same bytes as the baseline');
+is( $node->safe_psql('postgres',
+		"SELECT lomowner::regrole FROM pg_largeobject_metadata WHERE oid = $rec->{fileOid}"),
+	'alice',
+	'the file is owned by alice');
+
+# A failing query is recorded as failed, at once.
+my $fail = wait_export(create_export(sql_payload('SELECT 1/0 AS x'), 'alice')->{id});
+is($fail->{state}, 'failed', 'alice\'s failing export is recorded as failed');
+is($fail->{attempts}, 1, 'at the first attempt (the worker did not die)');
+is($fail->{error}, 'Invalid query. Please fix the query and try again.',
+	'with Sentry\'s message');
+is($fail->{errorDetail}, '22012: division by zero', 'and the real cause');
+my $log = substr(slurp_file($node->logfile), $log_offset);
+unlike($log, qr/background worker "dataexport worker[^"]*" \(PID \d+\) exited with exit code 1/,
+	'no export worker died');
+
+# ---- recording the failure itself fails: logged, no dead worker ----
+$node->safe_psql('postgres', <<'EOS');
+CREATE FUNCTION public.refuse_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.error_detail LIKE '%division by zero%' THEN
+        RAISE EXCEPTION 'refusing to record this failure';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_failure BEFORE UPDATE ON dataexport.export
+    FOR EACH ROW EXECUTE FUNCTION public.refuse_failure();
+EOS
+$log_offset = -s $node->logfile;
+my $stuck = create_export(sql_payload('SELECT 1/0 AS y'));
+$rec = wait_export($stuck->{id});
+is($rec->{state}, 'failed', 'the export still ends failed (by the scanner)');
+is($rec->{attempts}, 4, 'after the scanner re-queued it up to the limit');
+is( $rec->{errorDetail},
+	'the export worker stopped before finishing, 4 times',
+	'with the scanner\'s detail');
+$log = substr(slurp_file($node->logfile), $log_offset);
+my @logged = ($log =~
+	  /LOG:  dataexport could not record the failure of export $stuck->{id}\n/g);
+is(scalar(@logged), 4, 'each worker logged that it could not record the failure');
+like($log, qr/ERROR:  refusing to record this failure/, 'with the cause');
+unlike($log, qr/background worker "dataexport worker[^"]*" \(PID \d+\) exited with exit code 1/,
+	'no export worker died');
+$node->safe_psql('postgres',
+	'DROP TRIGGER refuse_failure ON dataexport.export');
+
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+	'0',
+	'nothing left queued or running');
+is( $node->safe_psql('postgres',
+		'SELECT count(*) FROM pg_largeobject_metadata m WHERE NOT EXISTS '
+		  . '(SELECT 1 FROM dataexport.export e WHERE e.file_oid = m.oid)'),
+	'0',
+	'no orphan large objects');
+
+$node->stop;
+done_testing();
