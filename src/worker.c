@@ -410,8 +410,10 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 				claim[32];
 	char	   *detail;
 	const char *params[5];
+	/* SPEC §7: transient errors are retried up to 3 times, a statement
+	 * timeout at most once (a query that timed out twice will again) */
 	bool		retry = !cancelled && is_transient(edata->sqlerrcode, timed_out) &&
-		job->attempts < DE_MAX_ATTEMPTS;
+		job->attempts < (timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS);
 	const char *state = cancelled ? "cancelled" : "failed";
 
 	snprintf(id, sizeof(id), INT64_FORMAT, job->id);

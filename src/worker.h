@@ -15,5 +15,6 @@ typedef struct DeWorkerArgs
 } DeWorkerArgs;
 
 #define DE_MAX_ATTEMPTS 4		/* the first run and Sentry's 3 retries */
+#define DE_MAX_TIMEOUT_ATTEMPTS 2	/* a statement timeout is retried once */
 
 #endif

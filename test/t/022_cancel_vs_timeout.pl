@@ -93,7 +93,7 @@ ok( $node->poll_query_until(
 my $timeout = create_sql_export('SELECT pg_sleep(2) AS s');
 $rec = wait_export($timeout->{id});
 is($rec->{state}, 'failed', 'the timing-out export fails');
-is($rec->{attempts}, 4, 'after being retried (4 attempts)');
+is($rec->{attempts}, 2, 'after being retried once (2 attempts)');
 is( $rec->{error},
 	'Query timeout. Please try again. If the problem persists try a smaller date range or fewer projects.',
 	'error: Sentry\'s exact timeout message');
