@@ -87,7 +87,21 @@ AS $$
     END
 $$;
 
--- The export record of SPEC §5, Sentry's keys first.
+-- Whether a succeeded export's file is still there: the large object exists
+-- and still belongs to the requester.  DROP OWNED BY, an lo_unlink or a
+-- REASSIGN OWNED takes the file away from the export.
+CREATE FUNCTION dataexport.file_present(e dataexport.export) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_largeobject_metadata m
+                   WHERE m.oid OPERATOR(pg_catalog.=) e.file_oid
+                     AND m.lomowner OPERATOR(pg_catalog.=) e.owner)
+$$;
+REVOKE ALL ON FUNCTION dataexport.file_present(dataexport.export) FROM PUBLIC;
+
+-- The export record of SPEC §5, Sentry's keys first.  A succeeded export
+-- whose file is gone reads as expired: never a dangling OID.
 CREATE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
 RETURNS jsonb
 LANGUAGE sql STABLE
@@ -106,14 +120,15 @@ AS $$
         'query', jsonb_build_object('type', e.query_type, 'info', e.query_info),
         'status', CASE
                     WHEN e.date_finished IS NULL THEN 'EARLY'
+                    WHEN f.gone THEN 'EXPIRED'
                     WHEN e.date_expired IS NOT NULL AND e.date_expired <= now() THEN 'EXPIRED'
                     ELSE 'VALID' END,
         'checksum', e.checksum,
         'fileName', e.file_name,
-        'state', e.state,
+        'state', CASE WHEN f.gone THEN 'expired' ELSE e.state END,
         'format', e.format,
         'compression', e.compression,
-        'fileOid', CASE WHEN e.state = 'succeeded' THEN e.file_oid::bigint END,
+        'fileOid', CASE WHEN e.state = 'succeeded' AND NOT f.gone THEN e.file_oid::bigint END,
         'rows', e.rows,
         'bytes', e.bytes,
         'truncated', e.truncated,
@@ -122,6 +137,7 @@ AS $$
         'errorDetail', e.error_detail,
         'attempts', e.attempts,
         'progress', CASE WHEN e.state = 'running' THEN progress END)
+    FROM (SELECT e.state = 'succeeded' AND NOT dataexport.file_present(e) AS gone) AS f
 $$;
 REVOKE ALL ON FUNCTION dataexport.record(dataexport.export, jsonb, text) FROM PUBLIC;
 
@@ -152,7 +168,9 @@ CREATE FUNCTION @extschema@.dataexport_register_dataset(name text, relation regc
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataexport_register_dataset' LANGUAGE C VOLATILE;
 
--- The caller's own exports, one record each (ordered newest first).
+-- The caller's own exports, one record each (ordered newest first).  An
+-- export whose projects the caller no longer all sees is listed without its
+-- file: fileOid, checksum, rows and bytes null, "fileHidden": true.
 CREATE FUNCTION @extschema@.dataexport_list() RETURNS SETOF jsonb
 AS 'MODULE_PATHNAME', 'dataexport_list' LANGUAGE C STRICT VOLATILE ROWS 100;
 
@@ -189,6 +207,7 @@ CREATE VIEW @extschema@.dataexport_my_exports AS
            (r ->> 'bytes')::bigint AS bytes,
            (r ->> 'truncated')::boolean AS truncated,
            r ->> 'error' AS error,
+           (r ->> 'fileHidden')::boolean AS file_hidden,
            r AS record
     FROM @extschema@.dataexport_list() AS r;
 
