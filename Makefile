@@ -21,7 +21,7 @@ PGFILEDESC = "dataexport - asynchronous data exports into large objects"
 REGRESS = setup interface validation dedupe exports discover security cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=dataexport
-REGRESS += doors_access
+REGRESS += doors_access doors_orphans
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src
