@@ -116,5 +116,6 @@ _PG_init(void)
 	de_define_settings();
 	RegisterXactCallback(de_xact_callback, NULL);
 	de_shmem_install_hooks();
+	de_install_drop_hook();
 	de_register_launcher();
 }
