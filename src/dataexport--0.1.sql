@@ -54,6 +54,18 @@ CREATE INDEX export_expiry ON dataexport.export (date_expired)
     WHERE state = 'succeeded';
 REVOKE ALL ON dataexport.export FROM PUBLIC;
 
+-- pg_dump keeps the records of succeeded exports (their files are large
+-- objects, which it keeps too) and the id sequence, so that restored ids do
+-- not collide with new ones.  A restored record is bound to the role now
+-- named owner_name (restore.c): role OIDs differ between clusters.
+CREATE FUNCTION dataexport.rebind_owner() RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataexport_rebind_owner' LANGUAGE C;
+REVOKE ALL ON FUNCTION dataexport.rebind_owner() FROM PUBLIC;
+CREATE TRIGGER rebind_owner BEFORE INSERT ON dataexport.export
+    FOR EACH ROW EXECUTE FUNCTION dataexport.rebind_owner();
+SELECT pg_catalog.pg_extension_config_dump('dataexport.export', 'WHERE state = ''succeeded''');
+SELECT pg_catalog.pg_extension_config_dump('dataexport.export_id_seq', '');
+
 -- Where the application's projects live (one row).
 CREATE TABLE dataexport.projects (
     singleton           boolean PRIMARY KEY DEFAULT true CHECK (singleton),
