@@ -918,15 +918,16 @@ static Jsonb *
 record_for_list(int64 id, bool sees_projects)
 {
 	Jsonb	   *record = de_export_record(id);
+	static const char *const hidden =
+		"{\"fileOid\": null, \"checksum\": null, \"rows\": null, "
+		"\"bytes\": null, \"progress\": null, \"fileHidden\": true}";
 
 	if (record == NULL)
 		return NULL;
 	if (sees_projects)
 		return de_jsonb_set_key(record, "fileHidden", de_jsonb_from_cstring("false"));
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(record),
-											  JsonbPGetDatum(de_jsonb_from_cstring(
-																				   "{\"fileOid\": null, \"checksum\": null, \"rows\": null, "
-																				   "\"bytes\": null, \"progress\": null, \"fileHidden\": true}"))));
+											  JsonbPGetDatum(de_jsonb_from_cstring(hidden))));
 }
 
 Datum
