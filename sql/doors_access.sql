@@ -99,6 +99,14 @@ SELECT count(*) AS u2_list FROM dataexport_my_exports WHERE id = :s_id;
 SELECT dataexport_details(:s_id);
 SET app.user_id = 'u1';
 SELECT count(*) AS u1_progress FROM dataexport_progress() WHERE id = :s_id;
+-- and progress, too, leaves out an export whose project u1 no longer sees
+RESET ROLE;
+DELETE FROM app.project_members WHERE project_id = 1 AND role_name = 'alice';
+SET ROLE alice;
+SELECT count(*) AS u1_progress_without_project FROM dataexport_progress() WHERE id = :s_id;
+RESET ROLE;
+INSERT INTO app.project_members VALUES (1, 'alice');
+SET ROLE alice;
 SELECT dataexport_cancel(:s_id) ->> 'state' AS cancelled;
 SELECT dataexport_wait(:s_id, '60 s') ->> 'state' AS finished;
 RESET app.user_id;
