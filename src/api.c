@@ -12,6 +12,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_largeobject.h"
 #include "common/md5.h"
@@ -454,6 +455,29 @@ record_with_created(Jsonb *record, bool created)
 							de_jsonb_from_cstring(created ? "true" : "false"));
 }
 
+/*
+ * Create and cancel write bookkeeping.  On a standby that is impossible; on
+ * a primary a read-only transaction is usually a role's or database's
+ * default_transaction_read_only, which the plain 25006 does not name.
+ */
+static void
+require_read_write(const char *action)
+{
+	if (!XactReadOnly)
+		return;
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot %s during recovery", action),
+				 errhint("Connect to the primary server.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+			 errmsg("cannot %s in a read-only transaction", action),
+			 errhint("Run it in a read-write transaction: SET transaction_read_only = off, "
+					 "or change default_transaction_read_only for the role or database "
+					 "(ALTER ROLE ... SET default_transaction_read_only = off).")));
+}
+
 Datum
 dataexport_create(PG_FUNCTION_ARGS)
 {
@@ -468,6 +492,7 @@ dataexport_create(PG_FUNCTION_ARGS)
 	Jsonb	   *result;
 
 	require_enabled();
+	require_read_write("create a data export");
 	text = de_jsonb_to_cstring(payload);
 	if (!payload_normalize(text, strlen(text), de_time_from_timestamptz(now), &req, &err))
 		de_raise(&err);
@@ -502,12 +527,20 @@ dataexport_create(PG_FUNCTION_ARGS)
 
 /* ---- details, cancel, wait ---- */
 
+/*
+ * One access rule, every door (SPEC §4.6).  Details, cancel, wait, list,
+ * the views over them and progress all apply it: the export is the caller's
+ * (same role and same forwarded settings; a superuser's single-export doors
+ * accept any id), and the caller still sees every project it covers.
+ */
 typedef struct ExportAccess
 {
+	int64		id;
 	char	   *state;
 	DjValue    *info;
 	bool		has_organization;
 	int64		organization;
+	bool		sees_projects;	/* set by check_projects_visible */
 } ExportAccess;
 
 static void
@@ -518,71 +551,183 @@ raise_no_such_export(int64 id)
 			 errmsg("data export " INT64_FORMAT " does not exist", id)));
 }
 
+static void
+raise_projects_hidden(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("You don't have permissions to view some of the data this export contains.")));
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts ids and drops duplicates; returns the new count. */
+static int
+sort_distinct(int64 *ids, int n)
+{
+	int			out = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(ids, n, sizeof(int64), cmp_int64);
+	for (int i = 0; i < n; i++)
+		if (out == 0 || ids[out - 1] != ids[i])
+			ids[out++] = ids[i];
+	return out;
+}
+
 /*
- * The export if it is the caller's (same role, same forwarded settings) or
- * the caller is a superuser; otherwise the same error as a missing id, so
- * that ids cannot be probed.  With check_projects, the caller must also
- * still see every project the export covers.
+ * The project ids an export covers (query_info.project), or false when the
+ * list is there but not a list of integers: such an export is hidden rather
+ * than shown unchecked.  SQL exports cover no registered project.
  */
-static ExportAccess
-access_export(int64 id, bool check_projects)
+static bool
+export_projects(DjValue *info, int64 **ids, int *n)
+{
+	DjValue    *projects = info ? dj_get(info, "project") : NULL;
+
+	*ids = NULL;
+	*n = 0;
+	if (info == NULL)
+		return false;
+	if (projects == NULL)
+		return true;
+	if (projects->type != DJ_ARRAY)
+		return false;
+	*ids = palloc(sizeof(int64) * Max(projects->count, 1));
+	for (size_t i = 0; i < projects->count; i++)
+	{
+		int64_t		v;
+
+		if (!dj_as_int64(projects->items[i], &v))
+			return false;
+		(*ids)[(*n)++] = v;
+	}
+	return true;
+}
+
+/*
+ * Sets sees_projects of each export: every project id it covers is in the
+ * set of projects the caller sees now.  One visibility query (as the
+ * caller) for the union of their projects; sets of ids are compared, never
+ * counts, so a duplicate or an extra visible id cannot stand in for one
+ * that is no longer visible.
+ */
+static void
+check_projects_visible(ExportAccess *acc, int nacc)
+{
+	int64	  **ids = palloc(sizeof(int64 *) * Max(nacc, 1));
+	int		   *nids = palloc(sizeof(int) * Max(nacc, 1));
+	int64	   *all;
+	int			nall = 0;
+	int64	   *visible;
+	int			nvisible = 0;
+
+	for (int i = 0; i < nacc; i++)
+	{
+		acc[i].sees_projects = export_projects(acc[i].info, &ids[i], &nids[i]);
+		if (acc[i].sees_projects)
+			nall += nids[i];
+		else
+			nids[i] = 0;
+	}
+	if (nall == 0)
+		return;
+	all = palloc(sizeof(int64) * nall);
+	nall = 0;
+	for (int i = 0; i < nacc; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memcpy(all + nall, ids[i], sizeof(int64) * nids[i]);
+		nall += nids[i];
+	}
+	nall = sort_distinct(all, nall);
+
+	{
+		DeProjects	pr;
+
+		de_load_projects(&pr);
+		visible = de_visible_projects(&pr, all, nall, false, 0, &nvisible);
+	}
+	nvisible = sort_distinct(visible, nvisible);
+	for (int i = 0; i < nacc; i++)
+		for (int j = 0; j < nids[i] && acc[i].sees_projects; j++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (bsearch(&ids[i][j], visible, nvisible, sizeof(int64), cmp_int64) == NULL)
+				acc[i].sees_projects = false;
+		}
+}
+
+/*
+ * The caller's exports (same role, same forwarded settings; with
+ * any_for_superuser, any export for a superuser) among those "condition"
+ * selects, where $3 is cond_param; newest first.  Read as the extension
+ * owner; the project check is check_projects_visible's.
+ */
+static int
+load_exports(const char *condition, const char *cond_param,
+			 bool any_for_superuser, ExportAccess **out)
 {
 	DeUserSwitch sw;
-	const char *params[3];
-	ExportAccess acc;
-	DeError		err = {0};
-	char	   *info_text;
-	bool		isnull;
+	const char *params[4];
+	uint64		n;
+	ExportAccess *acc;
+
+	params[0] = psprintf("%u", GetUserId());
+	params[1] = de_current_owner_settings();
+	params[2] = cond_param;
 	/* decided before switching: the owner is usually a superuser itself */
-	bool		caller_is_superuser = superuser();
-
-	params[0] = int8_text(id);
-	params[1] = psprintf("%u", GetUserId());
-	params[2] = de_current_owner_settings();
+	params[3] = any_for_superuser && superuser() ? "true" : "false";
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT state, query_info::text, organization FROM dataexport.export "
-					"WHERE id = $1::bigint AND ($4::boolean OR "
-					"(owner = $2::oid AND owner_settings = $3::jsonb))",
-					4, (const char *[]) {params[0], params[1], params[2],
-					caller_is_superuser ? "true" : "false"}, false) != 1)
-	{
-		de_restore_user(&sw);
-		raise_no_such_export(id);
-	}
+	n = de_spi_exec(psprintf("SELECT id, state, query_info::text, organization "
+							 "FROM dataexport.export WHERE (%s) AND ($4::boolean OR "
+							 "(owner OPERATOR(pg_catalog.=) $1::oid AND "
+							 "owner_settings OPERATOR(pg_catalog.=) $2::jsonb)) "
+							 "ORDER BY id DESC", condition),
+					4, params, false);
 	de_restore_user(&sw);
-	acc.state = pstrdup(de_spi_text(0, 1));
-	info_text = pstrdup(de_spi_text(0, 2));
-	acc.organization = de_spi_int8(0, 3, &isnull);
-	acc.has_organization = !isnull;
-	acc.info = dj_parse(info_text, strlen(info_text), &err);
-
-	if (check_projects && acc.info != NULL)
+	acc = palloc0(sizeof(ExportAccess) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
 	{
-		DjValue    *projects = dj_get(acc.info, "project");
+		DeError		err = {0};
+		char	   *info_text = pstrdup(de_spi_text((int) i, 3));
+		bool		isnull;
 
-		if (projects != NULL && projects->type == DJ_ARRAY && projects->count > 0)
-		{
-			DeProjects	pr;
-			int64	   *ids = palloc(sizeof(int64) * projects->count);
-			int			n = 0;
-			int			nvisible;
-
-			for (size_t i = 0; i < projects->count; i++)
-			{
-				int64_t		v;
-
-				if (dj_as_int64(projects->items[i], &v))
-					ids[n++] = v;
-			}
-			de_load_projects(&pr);
-			(void) de_visible_projects(&pr, ids, n, false, 0, &nvisible);
-			if (nvisible != count_distinct(ids, n))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("You don't have permissions to view some of the data this export contains.")));
-		}
+		CHECK_FOR_INTERRUPTS();
+		acc[i].id = de_spi_int8((int) i, 1, &isnull);
+		acc[i].state = pstrdup(de_spi_text((int) i, 2));
+		acc[i].info = dj_parse(info_text, strlen(info_text), &err);
+		acc[i].organization = de_spi_int8((int) i, 4, &isnull);
+		acc[i].has_organization = !isnull;
 	}
-	return acc;
+	*out = acc;
+	return (int) n;
+}
+
+/*
+ * The single-export doors (details, cancel, wait): the export if the rule
+ * lets the caller see it.  Not the caller's: the same error as a missing
+ * id, so that ids cannot be probed.  Not every project visible: 42501.
+ */
+static ExportAccess
+access_export(int64 id)
+{
+	ExportAccess *acc;
+
+	if (load_exports("id OPERATOR(pg_catalog.=) $3::bigint", int8_text(id), true, &acc) != 1)
+		raise_no_such_export(id);
+	check_projects_visible(acc, 1);
+	if (!acc->sees_projects)
+		raise_projects_hidden();
+	return *acc;
 }
 
 Datum
@@ -593,7 +738,7 @@ dataexport_details(PG_FUNCTION_ARGS)
 
 	de_require_preloaded();
 	SPI_connect();
-	(void) access_export(id, true);
+	(void) access_export(id);
 	record = de_export_record(id);
 	SPI_finish();
 	PG_RETURN_JSONB_P(record);
@@ -607,8 +752,9 @@ dataexport_cancel(PG_FUNCTION_ARGS)
 	Jsonb	   *record;
 
 	de_require_preloaded();
+	require_read_write("cancel a data export");
 	SPI_connect();
-	acc = access_export(id, false);
+	acc = access_export(id);
 	if (strcmp(acc.state, "queued") == 0 || strcmp(acc.state, "running") == 0)
 	{
 		DeUserSwitch sw;
@@ -692,7 +838,7 @@ dataexport_wait(PG_FUNCTION_ARGS)
 	deadline = GetCurrentTimestamp() + Max(timeout_us, 0);
 
 	SPI_connect();
-	(void) access_export(id, false);
+	(void) access_export(id);
 	require_committed(id);
 	for (;;)
 	{
@@ -710,6 +856,8 @@ dataexport_wait(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 	}
 	ConditionVariableCancelSleep();
+	/* access may have been lost while waiting */
+	(void) access_export(id);
 	record = de_export_record(id);
 	SPI_finish();
 	PG_RETURN_JSONB_P(record);
@@ -717,6 +865,14 @@ dataexport_wait(PG_FUNCTION_ARGS)
 
 /* ---- cleanup ---- */
 
+/*
+ * Expires the succeeded exports that are past dateExpired or whose file is
+ * gone (dropped, or no longer the requester's), and unlinks the files that
+ * still belong to their requesters.  A large object that now belongs to
+ * another role (REASSIGN OWNED, or an OID reused after the file was dropped)
+ * is that role's, not the export's: it is left alone, and the record expires
+ * all the same, since it no longer has a file of its own.
+ */
 Datum
 dataexport_cleanup(PG_FUNCTION_ARGS)
 {
@@ -726,20 +882,26 @@ dataexport_cleanup(PG_FUNCTION_ARGS)
 	de_require_preloaded();
 	SPI_connect();
 	de_become_owner(&sw);
-	n = de_spi_exec("UPDATE dataexport.export SET state = 'expired', file_oid = NULL "
-					"WHERE state = 'succeeded' AND date_expired <= now() "
-					"RETURNING (SELECT e.file_oid FROM dataexport.export e "
-					"WHERE e.id = export.id)", 0, NULL, false);
+	n = de_spi_exec("WITH old AS ("
+					"  SELECT e.id, e.file_oid, dataexport.file_present(e) AS owned "
+					"  FROM dataexport.export e WHERE e.state = 'succeeded' "
+					"  AND (e.date_expired <= now() OR NOT dataexport.file_present(e)) "
+					"  FOR UPDATE) "
+					"UPDATE dataexport.export e SET state = 'expired', file_oid = NULL "
+					"FROM old WHERE e.id = old.id "
+					"RETURNING old.file_oid, old.owned", 0, NULL, false);
 	for (uint64 i = 0; i < n; i++)
 	{
 		char	   *oidtext = de_spi_text((int) i, 1);
+		char	   *owned = de_spi_text((int) i, 2);
 		Oid			loid;
 
-		if (oidtext == NULL)
+		CHECK_FOR_INTERRUPTS();
+		if (oidtext == NULL || owned == NULL || strcmp(owned, "t") != 0)
 			continue;
 		loid = (Oid) strtoul(oidtext, NULL, 10);
 		/* the files belong to their requesters; cleanup is the DBA's
-		 * (EXECUTE is granted by them), so no owner check here */
+		 * (EXECUTE is granted by them), so no privilege check here */
 		if (LargeObjectExists(loid))
 			inv_drop(loid);
 	}
@@ -750,69 +912,137 @@ dataexport_cleanup(PG_FUNCTION_ARGS)
 
 /* ---- list and progress ---- */
 
+/* What list shows of an export whose projects the caller no longer all
+ * sees: the record without its file (and the file's checksum and counts). */
+static Jsonb *
+record_for_list(int64 id, bool sees_projects)
+{
+	Jsonb	   *record = de_export_record(id);
+	static const char *const hidden =
+		"{\"fileOid\": null, \"checksum\": null, \"rows\": null, "
+		"\"bytes\": null, \"progress\": null, \"fileHidden\": true}";
+
+	if (record == NULL)
+		return NULL;
+	if (sees_projects)
+		return de_jsonb_set_key(record, "fileHidden", de_jsonb_from_cstring("false"));
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(record),
+											  JsonbPGetDatum(de_jsonb_from_cstring(hidden))));
+}
+
 Datum
 dataexport_list(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	DeUserSwitch sw;
-	const char *params[4];
-	uint64		n;
-	int64	   *ids;
+	ExportAccess *acc;
+	int			n;
 
 	de_require_preloaded();
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	params[0] = psprintf("%u", GetUserId());
-	params[1] = de_current_owner_settings();
 	SPI_connect();
-	de_become_owner(&sw);
-	n = de_spi_exec("SELECT id FROM dataexport.export WHERE owner = $1::oid "
-					"AND owner_settings = $2::jsonb ORDER BY id DESC", 2, params, false);
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
+	/* the caller's own, superuser or not */
+	n = load_exports("true", NULL, false, &acc);
+	check_projects_visible(acc, n);
+	for (int i = 0; i < n; i++)
 	{
-		bool		isnull;
-
-		ids[i] = de_spi_int8((int) i, 1, &isnull);
-	}
-	de_restore_user(&sw);
-	for (uint64 i = 0; i < n; i++)
-	{
-		Datum		value = JsonbPGetDatum(de_export_record(ids[i]));
+		Jsonb	   *record = record_for_list(acc[i].id, acc[i].sees_projects);
+		Datum		value = JsonbPGetDatum(record);
 		bool		isnull = false;
 
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		CHECK_FOR_INTERRUPTS();
+		if (record != NULL)
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 	}
 	SPI_finish();
 	return (Datum) 0;
 }
+
+typedef struct ProgressRow
+{
+	int64		export_id;
+	Oid			dboid;
+	int			pid;
+	uint64		rows;
+	uint64		bytes;
+	TimestampTz started;
+} ProgressRow;
 
 Datum
 dataexport_progress(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		all = superuser();
+	ProgressRow *rows;
+	int			nrows = 0;
 
 	de_require_preloaded();
 	InitMaterializedSRF(fcinfo, 0);
+	/* copied out first: the access rule runs SQL, which cannot hold the lock */
+	rows = palloc(sizeof(ProgressRow) * Max(de_shared->nslots, 1));
 	LWLockAcquire(de_shared->lock, LW_SHARED);
 	for (int i = 0; i < de_shared->nslots; i++)
 	{
 		DeSlot	   *slot = &de_shared->slots[i];
+		ProgressRow *r = &rows[nrows];
+
+		/* other roles' exports, and (for the owner-settings and project
+		 * checks, which need this database's bookkeeping) other databases' */
+		if (slot->state == DE_SLOT_FREE ||
+			(!all && (slot->roleoid != GetUserId() || slot->dboid != MyDatabaseId)))
+			continue;
+		r->export_id = slot->export_id;
+		r->dboid = slot->dboid;
+		r->pid = slot->pid;
+		r->rows = pg_atomic_read_u64(&slot->rows);
+		r->bytes = pg_atomic_read_u64(&slot->bytes);
+		r->started = slot->started;
+		nrows++;
+	}
+	LWLockRelease(de_shared->lock);
+
+	if (!all && nrows > 0)
+	{
+		StringInfoData ids;
+		ExportAccess *acc;
+		int			nacc;
+		int			kept = 0;
+
+		initStringInfo(&ids);
+		appendStringInfoChar(&ids, '{');
+		for (int i = 0; i < nrows; i++)
+			appendStringInfo(&ids, "%s" INT64_FORMAT, i ? "," : "", rows[i].export_id);
+		appendStringInfoChar(&ids, '}');
+		SPI_connect();
+		nacc = load_exports("id OPERATOR(pg_catalog.=) ANY ($3::bigint[])", ids.data,
+							false, &acc);
+		check_projects_visible(acc, nacc);
+		for (int i = 0; i < nrows; i++)
+		{
+			bool		keep = false;
+
+			for (int j = 0; j < nacc && !keep; j++)
+				keep = acc[j].id == rows[i].export_id && acc[j].sees_projects;
+			if (keep)
+				rows[kept++] = rows[i];
+		}
+		SPI_finish();
+		nrows = kept;
+	}
+
+	for (int i = 0; i < nrows; i++)
+	{
 		Datum		values[6];
 		bool		nulls[6] = {false};
 
-		if (slot->state == DE_SLOT_FREE || (!all && slot->roleoid != GetUserId()))
-			continue;
-		values[0] = Int64GetDatum(slot->export_id);
-		values[1] = ObjectIdGetDatum(slot->dboid);
-		values[2] = Int32GetDatum(slot->pid);
-		nulls[2] = slot->pid == 0;
-		values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&slot->rows));
-		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&slot->bytes));
-		values[5] = TimestampTzGetDatum(slot->started);
-		nulls[5] = slot->started == 0;
+		values[0] = Int64GetDatum(rows[i].export_id);
+		values[1] = ObjectIdGetDatum(rows[i].dboid);
+		values[2] = Int32GetDatum(rows[i].pid);
+		nulls[2] = rows[i].pid == 0;
+		values[3] = Int64GetDatum((int64) rows[i].rows);
+		values[4] = Int64GetDatum((int64) rows[i].bytes);
+		values[5] = TimestampTzGetDatum(rows[i].started);
+		nulls[5] = rows[i].started == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	LWLockRelease(de_shared->lock);
 	return (Datum) 0;
 }

@@ -57,6 +57,18 @@ CREATE INDEX export_expiry ON dataexport.export (date_expired)
     WHERE state = 'succeeded';
 REVOKE ALL ON dataexport.export FROM PUBLIC;
 
+-- pg_dump keeps the records of succeeded exports (their files are large
+-- objects, which it keeps too) and the id sequence, so that restored ids do
+-- not collide with new ones.  A restored record is bound to the role now
+-- named owner_name (restore.c): role OIDs differ between clusters.
+CREATE FUNCTION dataexport.rebind_owner() RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataexport_rebind_owner' LANGUAGE C;
+REVOKE ALL ON FUNCTION dataexport.rebind_owner() FROM PUBLIC;
+CREATE TRIGGER rebind_owner BEFORE INSERT ON dataexport.export
+    FOR EACH ROW EXECUTE FUNCTION dataexport.rebind_owner();
+SELECT pg_catalog.pg_extension_config_dump('dataexport.export', 'WHERE state = ''succeeded''');
+SELECT pg_catalog.pg_extension_config_dump('dataexport.export_id_seq', '');
+
 -- Where the application's projects live (one row).
 CREATE TABLE dataexport.projects (
     singleton           boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -90,7 +102,21 @@ AS $$
     END
 $$;
 
--- The export record of SPEC §5, Sentry's keys first.
+-- Whether a succeeded export's file is still there: the large object exists
+-- and still belongs to the requester.  DROP OWNED BY, an lo_unlink or a
+-- REASSIGN OWNED takes the file away from the export.
+CREATE FUNCTION dataexport.file_present(e dataexport.export) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_largeobject_metadata m
+                   WHERE m.oid OPERATOR(pg_catalog.=) e.file_oid
+                     AND m.lomowner OPERATOR(pg_catalog.=) e.owner)
+$$;
+REVOKE ALL ON FUNCTION dataexport.file_present(dataexport.export) FROM PUBLIC;
+
+-- The export record of SPEC §5, Sentry's keys first.  A succeeded export
+-- whose file is gone reads as expired: never a dangling OID.
 CREATE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
 RETURNS jsonb
 LANGUAGE sql STABLE
@@ -109,14 +135,15 @@ AS $$
         'query', jsonb_build_object('type', e.query_type, 'info', e.query_info),
         'status', CASE
                     WHEN e.date_finished IS NULL THEN 'EARLY'
+                    WHEN f.gone THEN 'EXPIRED'
                     WHEN e.date_expired IS NOT NULL AND e.date_expired <= now() THEN 'EXPIRED'
                     ELSE 'VALID' END,
         'checksum', e.checksum,
         'fileName', e.file_name,
-        'state', e.state,
+        'state', CASE WHEN f.gone THEN 'expired' ELSE e.state END,
         'format', e.format,
         'compression', e.compression,
-        'fileOid', CASE WHEN e.state = 'succeeded' THEN e.file_oid::bigint END,
+        'fileOid', CASE WHEN e.state = 'succeeded' AND NOT f.gone THEN e.file_oid::bigint END,
         'rows', e.rows,
         'bytes', e.bytes,
         'truncated', e.truncated,
@@ -125,6 +152,7 @@ AS $$
         'errorDetail', e.error_detail,
         'attempts', e.attempts,
         'progress', CASE WHEN e.state = 'running' THEN progress END)
+    FROM (SELECT e.state = 'succeeded' AND NOT dataexport.file_present(e) AS gone) AS f
 $$;
 REVOKE ALL ON FUNCTION dataexport.record(dataexport.export, jsonb, text) FROM PUBLIC;
 
@@ -155,7 +183,9 @@ CREATE FUNCTION @extschema@.dataexport_register_dataset(name text, relation regc
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataexport_register_dataset' LANGUAGE C VOLATILE;
 
--- The caller's own exports, one record each (ordered newest first).
+-- The caller's own exports, one record each (ordered newest first).  An
+-- export whose projects the caller no longer all sees is listed without its
+-- file: fileOid, checksum, rows and bytes null, "fileHidden": true.
 CREATE FUNCTION @extschema@.dataexport_list() RETURNS SETOF jsonb
 AS 'MODULE_PATHNAME', 'dataexport_list' LANGUAGE C STRICT VOLATILE ROWS 100;
 
@@ -192,6 +222,7 @@ CREATE VIEW @extschema@.dataexport_my_exports AS
            (r ->> 'bytes')::bigint AS bytes,
            (r ->> 'truncated')::boolean AS truncated,
            r ->> 'error' AS error,
+           (r ->> 'fileHidden')::boolean AS file_hidden,
            r AS record
     FROM @extschema@.dataexport_list() AS r;
 

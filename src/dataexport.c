@@ -76,5 +76,6 @@ _PG_init(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = de_ProcessUtility;
 	de_shmem_install_hooks();
+	de_install_drop_hook();
 	de_register_launcher();
 }

@@ -14,6 +14,9 @@ extern void de_cancel_at_commit(int64 export_id);
 extern void de_after_commit_prepared(void);
 extern void de_pending_register_callbacks(void);
 
+/* drop_hook.c: dropping the extension unlinks the export files */
+extern void de_install_drop_hook(void);
+
 /* launcher.c / worker.c entry points (bgw_function_name) */
 extern PGDLLEXPORT void dataexport_launcher_main(Datum arg);
 extern PGDLLEXPORT void dataexport_scanner_main(Datum arg);
