@@ -763,15 +763,22 @@ dataexport_cancel(PG_FUNCTION_ARGS)
 
 		de_become_owner(&sw);
 		n = de_spi_exec("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
-						"WHERE id = $1::bigint AND state IN ('queued', 'running')",
+						"WHERE id = $1::bigint AND state IN ('queued', 'running') "
+						"RETURNING claim",
 						1, params, false);
 		de_restore_user(&sw);
 		if (n == 1)
 		{
+			bool		noclaim;
+			int64		claim = de_spi_int8(0, 1, &noclaim);
+
 			de_notify_state(id, "cancelled");
 			/* a running worker is interrupted once this commits; it then
-			 * rolls its large object back */
-			de_cancel_at_commit(id);
+			 * rolls its large object back.  The claim picks the worker of
+			 * this export, not a stale one of a reinstalled extension's
+			 * export with the same id. */
+			if (!noclaim)
+				de_cancel_at_commit(id, claim);
 		}
 	}
 	record = de_export_record(id);

@@ -10,7 +10,7 @@
 
 /* pending.c: actions at commit that follow subtransactions */
 extern void de_wake_launcher_at_commit(void);
-extern void de_cancel_at_commit(int64 export_id);
+extern void de_cancel_at_commit(int64 export_id, int64 claim);
 extern void de_after_commit_prepared(void);
 extern void de_pending_register_callbacks(void);
 

@@ -57,6 +57,7 @@ typedef struct DePending
 {
 	DePendingKind kind;
 	int64		export_id;		/* DE_PENDING_CANCEL only */
+	int64		claim;			/* DE_PENDING_CANCEL only: the worker's claim */
 	int			nest_level;		/* the (sub)transaction that asked */
 } DePending;
 
@@ -64,13 +65,14 @@ typedef struct DePending
 static List *pending = NIL;
 
 static void
-add_pending(DePendingKind kind, int64 export_id)
+add_pending(DePendingKind kind, int64 export_id, int64 claim)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	DePending  *p = palloc(sizeof(DePending));
 
 	p->kind = kind;
 	p->export_id = export_id;
+	p->claim = claim;
 	p->nest_level = GetCurrentTransactionNestLevel();
 	pending = lappend(pending, p);
 	MemoryContextSwitchTo(old);
@@ -79,13 +81,13 @@ add_pending(DePendingKind kind, int64 export_id)
 void
 de_wake_launcher_at_commit(void)
 {
-	add_pending(DE_PENDING_WAKE, 0);
+	add_pending(DE_PENDING_WAKE, 0, 0);
 }
 
 void
-de_cancel_at_commit(int64 export_id)
+de_cancel_at_commit(int64 export_id, int64 claim)
 {
-	add_pending(DE_PENDING_CANCEL, export_id);
+	add_pending(DE_PENDING_CANCEL, export_id, claim);
 }
 
 static bool
@@ -111,16 +113,20 @@ signal_cancelled_workers(void)
 	foreach(lc, pending)
 	{
 		DePending  *p = lfirst(lc);
-		DeSlot	   *slot;
 
 		if (p->kind != DE_PENDING_CANCEL)
 			continue;
-		slot = de_find_slot(MyDatabaseId, p->export_id);
-		if (slot == NULL)
-			continue;
-		slot->cancel_requested = true;
-		if (slot->pid != 0)
-			kill(slot->pid, SIGINT);
+		for (int i = 0; i < de_shared->nslots; i++)
+		{
+			DeSlot	   *slot = &de_shared->slots[i];
+
+			if (slot->state == DE_SLOT_FREE || slot->dboid != MyDatabaseId ||
+				slot->export_id != p->export_id || slot->claim != p->claim)
+				continue;
+			slot->cancel_requested = true;
+			if (slot->pid != 0)
+				kill(slot->pid, SIGINT);
+		}
 	}
 	LWLockRelease(de_shared->lock);
 	ConditionVariableBroadcast(&de_shared->finished);
