@@ -26,6 +26,7 @@
 #include "dataexport.h"
 #include "guc.h"
 #include "json.h"
+#include "lo_guard.h"
 #include "runquery.h"
 #include "shmem.h"
 #include "sink.h"
@@ -185,7 +186,7 @@ text_params(const BuiltQuery *bq)
 
 /* Runs the query into the sink, read-only, under the export's time limit. */
 static void
-stream_query(const BuiltQuery *bq, ExportSink *sink)
+stream_query(const BuiltQuery *bq, ExportSink *sink, bool is_sql)
 {
 	SPIExecuteOptions options;
 	bool		saved_read_only = XactReadOnly;
@@ -201,7 +202,8 @@ stream_query(const BuiltQuery *bq, ExportSink *sink)
 	/* whatever the query calls cannot write; our own large-object writes go
 	 * below the executor's read-only check */
 	XactReadOnly = true;
-	rc = SPI_execute_extended(bq->sql, &options);
+	/* large-object writes refused; our own SQL under a pinned search_path */
+	rc = de_run_user_query(bq->sql, &options, !is_sql);
 	XactReadOnly = saved_read_only;
 	if (de_statement_timeout_ms > 0)
 		disable_timeout(STATEMENT_TIMEOUT, false);
@@ -278,7 +280,7 @@ run_export(const ExportJob *job)
 							  bq.ncolumns > 0 ? bq.headers : NULL, bq.ncolumns,
 							  effective_row_limit(job),
 							  (int64) de_max_file_size_kb * 1024, my_slot);
-	stream_query(&bq, sink);
+	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
 	export_sink_finish(sink, &res);
 
 	file_name = de_export_filename(job->query_type, spec.now, job->id,
