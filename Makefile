@@ -23,6 +23,7 @@ REGRESS = setup interface validation dedupe exports discover security cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=dataexport
 REGRESS += security_lo
+REGRESS += security_search_path
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src

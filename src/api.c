@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "runquery.h"
 #include "shmem.h"
+#include "sqlcheck.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);
 PG_FUNCTION_INFO_V1(dataexport_create);
@@ -145,13 +146,14 @@ check_environments(const Dataset *ds, char **envs, int n)
 	if (ds->environment == NULL)
 		raise_invalid("Requested environment does not exist");
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d WHERE d.%s IN (",
+	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d "
+					 "WHERE d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
 					 quote_identifier(ds->environment), ds->relation,
 					 quote_identifier(ds->environment));
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
-	appendStringInfoChar(&sql, ')');
-	de_spi_exec(sql.data, n, (const char *const *) envs, true);
+	appendStringInfoString(&sql, "])");
+	de_spi_exec_pinned(sql.data, n, (const char *const *) envs);
 	found = (uint64) de_spi_int8(0, 1, &isnull);
 	if (found != (uint64) count_distinct_strings(envs, n))
 		raise_invalid("Requested environment does not exist");
@@ -200,7 +202,8 @@ validate_discover(ExportRequest *req)
 	check_environments(&ds, req->environments, req->nenvironments);
 }
 
-/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller. */
+/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller (with
+ * search_path pinned). */
 static bool
 dataset_has_row(const Dataset *ds, const char *condition, int nparams,
 				const char **params)
@@ -208,7 +211,7 @@ dataset_has_row(const Dataset *ds, const char *condition, int nparams,
 	char	   *sql = psprintf("SELECT 1 FROM %s AS d WHERE %s LIMIT 1",
 							   ds->relation, condition);
 
-	return de_spi_exec(sql, nparams, params, true) > 0;
+	return de_spi_exec_pinned(sql, nparams, params) > 0;
 }
 
 static void
@@ -235,19 +238,23 @@ validate_issues_by_tag(ExportRequest *req)
 	params[0] = int8_text(req->projects[0]);
 	params[1] = int8_text(req->group);
 	params[2] = req->key;
-	if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint",
+	if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+									   "d.%s OPERATOR(pg_catalog.=) $2::bigint",
 									   quote_identifier(ds.project),
 									   quote_identifier(ds.group)), 2, params))
 		raise_invalid("Requested issue does not exist");
 	if (strcmp(req->key, "user") == 0 && ds.user != NULL)
 	{
-		if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint AND d.%s IS NOT NULL",
+		if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+										   "d.%s OPERATOR(pg_catalog.=) $2::bigint AND d.%s IS NOT NULL",
 										   quote_identifier(ds.project),
 										   quote_identifier(ds.group),
 										   quote_identifier(ds.user)), 2, params))
 			raise_invalid("Requested key does not exist");
 	}
-	else if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint AND d.%s ? $3",
+	else if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+											"d.%s OPERATOR(pg_catalog.=) $2::bigint AND "
+											"d.%s OPERATOR(pg_catalog.?) $3",
 											quote_identifier(ds.project),
 											quote_identifier(ds.group),
 											quote_identifier(ds.tags)), 3, params))
