@@ -24,6 +24,7 @@ REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_che
 	--load-extension=dataexport
 REGRESS += security_lo
 REGRESS += security_search_path
+REGRESS += security_sql_parse
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -262,75 +262,13 @@ validate_issues_by_tag(ExportRequest *req)
 	check_environments(&ds, req->environments, req->nenvironments);
 }
 
-static void
-raise_sql_not_read_only(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("SQL exports must be one read-only query"),
-			 errdetail_internal("%s", detail),
-			 errhint("Use SELECT, WITH ... SELECT, VALUES or TABLE.")));
-}
-
-static void
-check_select_is_read_only(SelectStmt *stmt)
-{
-	ListCell   *lc;
-
-	if (stmt == NULL)
-		return;
-	if (stmt->intoClause != NULL)
-		raise_sql_not_read_only("SELECT ... INTO creates a table.");
-	if (stmt->lockingClause != NIL)
-		raise_sql_not_read_only("FOR UPDATE and FOR SHARE lock rows.");
-	if (stmt->withClause != NULL)
-		foreach(lc, stmt->withClause->ctes)
-		{
-			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
-
-			if (!IsA(cte->ctequery, SelectStmt))
-				raise_sql_not_read_only("WITH contains a data-modifying statement.");
-			check_select_is_read_only((SelectStmt *) cte->ctequery);
-		}
-	check_select_is_read_only(stmt->larg);
-	check_select_is_read_only(stmt->rarg);
-}
-
-/* SPEC §4.4: the role gate, one read-only statement, valid as the caller. */
+/* SPEC §4.4: the role gate, one read-only statement, valid as the caller;
+ * the worker checks the same again before it runs the text (sqlcheck.c). */
 static void
 validate_sql(ExportRequest *req)
 {
-	List	   *stmts;
-	RawStmt    *raw;
-	SPIPlanPtr	plan;
-
-	if (!superuser())
-	{
-		Oid			gate = (de_sql_role && de_sql_role[0]) ?
-			get_role_oid(de_sql_role, true) : InvalidOid;
-
-		if (!OidIsValid(gate) || !is_member_of_role(GetUserId(), gate))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to create SQL exports"),
-					 errdetail("Only superusers and members of the role named by dataexport.sql_role may create SQL exports."),
-					 errhint("A superuser can set dataexport.sql_role and grant that role.")));
-	}
-	stmts = raw_parser(req->sql, RAW_PARSE_DEFAULT);
-	if (list_length(stmts) != 1)
-		raise_sql_not_read_only(list_length(stmts) == 0 ?
-								"The statement is empty." :
-								"The text contains more than one statement.");
-	raw = linitial_node(RawStmt, stmts);
-	if (!IsA(raw->stmt, SelectStmt))
-		raise_sql_not_read_only("The statement is not a query.");
-	check_select_is_read_only((SelectStmt *) raw->stmt);
-
-	/* names, types and privileges, checked now rather than in the worker */
-	plan = SPI_prepare(req->sql, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_freeplan(plan);
+	de_require_sql_role(false);
+	de_check_sql_export(req->sql, true);
 }
 
 static char *

@@ -30,6 +30,7 @@
 #include "runquery.h"
 #include "shmem.h"
 #include "sink.h"
+#include "sqlcheck.h"
 #include "worker.h"
 
 /* The stored request, copied out of the first transaction. */
@@ -275,6 +276,12 @@ run_export(const ExportJob *job)
 	spec.row_limit = effective_row_limit(job);
 	spec.now = de_time_from_timestamptz(job->created);
 	de_build_export_query(&spec, &bq);
+	if (strcmp(job->query_type, "SQL") == 0)
+	{
+		/* as at create: still allowed, and exactly one read-only query */
+		de_require_sql_role(true);
+		de_check_sql_export(bq.sql, false);
+	}
 
 	sink = export_sink_create(job->format, job->compression,
 							  bq.ncolumns > 0 ? bq.headers : NULL, bq.ncolumns,
