@@ -25,6 +25,7 @@ REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_che
 REGRESS += security_lo
 REGRESS += security_search_path
 REGRESS += security_sql_parse
+REGRESS += security_sql_role
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src
