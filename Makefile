@@ -26,6 +26,7 @@ REGRESS += security_lo
 REGRESS += security_search_path
 REGRESS += security_sql_parse
 REGRESS += security_sql_role
+REGRESS += security_dos
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -101,18 +101,38 @@ int8_text(int64 v)
 }
 
 static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Sorted copies, not pairwise comparison: n is the user's to choose. */
+static int
 count_distinct(const int64 *ids, int n)
 {
+	int64	   *sorted;
 	int			distinct = 0;
 
+	if (n <= 0)
+		return 0;
+	sorted = palloc(sizeof(int64) * n);
+	memcpy(sorted, ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), cmp_int64);
 	for (int i = 0; i < n; i++)
 	{
-		bool		seen = false;
-
-		for (int j = 0; j < i && !seen; j++)
-			seen = ids[j] == ids[i];
-		distinct += !seen;
+		CHECK_FOR_INTERRUPTS();
+		distinct += (i == 0 || sorted[i] != sorted[i - 1]);
 	}
+	pfree(sorted);
 	return distinct;
 }
 
@@ -120,16 +140,20 @@ count_distinct(const int64 *ids, int n)
 static int
 count_distinct_strings(char **values, int n)
 {
+	char	  **sorted;
 	int			distinct = 0;
 
+	if (n <= 0)
+		return 0;
+	sorted = palloc(sizeof(char *) * n);
+	memcpy(sorted, values, sizeof(char *) * n);
+	qsort(sorted, n, sizeof(char *), cmp_cstring);
 	for (int i = 0; i < n; i++)
 	{
-		bool		seen = false;
-
-		for (int j = 0; j < i && !seen; j++)
-			seen = strcmp(values[i], values[j]) == 0;
-		distinct += !seen;
+		CHECK_FOR_INTERRUPTS();
+		distinct += (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0);
 	}
+	pfree(sorted);
 	return distinct;
 }
 

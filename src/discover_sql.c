@@ -1054,6 +1054,7 @@ flatten_chain(const SearchNode *node, int *count)
 	{
 		const SearchNode *n = stack[--nstack];
 
+		de_check_interrupts();
 		if (n->kind == node->kind)
 		{
 			if (nstack + 2 > cap)
@@ -1094,6 +1095,7 @@ append_search(Builder *b, StrBuf *sb, const SearchNode *node, int depth)
 	{
 		bool		paren = operands[i]->kind != SN_TERM;
 
+		de_check_interrupts();
 		if (i > 0)
 			sb_append(sb, node->kind == SN_AND ? " AND " : " OR ");
 		if (paren)

@@ -850,6 +850,7 @@ parse_and(Parser *ps, int depth, SearchNode **out)
 		SearchNode *node = NULL;
 		bool		ok;
 
+		de_check_interrupts();
 		if (tk == TK_END || tk == TK_RPAREN || tk == TK_OR)
 			break;
 		if (tk == TK_AND)
