@@ -12,7 +12,7 @@ SET ROLE alice;
 -- it would be two, the second one never validated.
 SET standard_conforming_strings = off;
 SET escape_string_warning = off;
-SELECT try_create($q${"query_type": "SQL", "query_info": {"sql": "SELECT 'a\\'; SELECT current_user AS hidden, 'second statement ran' AS b; --' AS v"}}$q$);
+SELECT try_create($q${"query_type": "SQL", "query_info": {"sql": "SELECT 'a\\'; SELECT current_user AS hidden, $$second statement ran$$ AS b; --' AS v"}}$q$);
 -- The worker parses under its own role's settings: alice's default does not
 -- change how the text reads either.
 RESET standard_conforming_strings;
