@@ -29,6 +29,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_largeobject.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "fmgr.h"
@@ -119,6 +120,16 @@ install(void)
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = lo_guard_object_access;
 	installed = true;
+}
+
+void
+de_require_export_file(Oid loid)
+{
+	if (!LargeObjectExists(loid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the export's file (large object %u) no longer exists", loid),
+				 errdetail("Something removed the file while the export ran.")));
 }
 
 int

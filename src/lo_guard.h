@@ -15,4 +15,8 @@
 extern int	de_run_user_query(const char *sql, const SPIExecuteOptions *options,
 							  bool pin_search_path);
 
+/* Raises an error unless the export's large object still exists: checked
+ * before success is recorded, so a record never points at nothing. */
+extern void de_require_export_file(Oid loid);
+
 #endif

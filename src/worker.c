@@ -289,6 +289,7 @@ run_export(const ExportJob *job)
 							  (int64) de_max_file_size_kb * 1024, my_slot);
 	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
 	export_sink_finish(sink, &res);
+	de_require_export_file(res.lo_oid);
 
 	file_name = de_export_filename(job->query_type, spec.now, job->id,
 								   job->format, job->compression);
