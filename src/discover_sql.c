@@ -865,6 +865,7 @@ append_in(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 		sb_appendf(sb, "%s IN (", lhs.data);
 		for (int i = 0; i < t->nvalues && ok; i++)
 		{
+			de_check_interrupts();
 			if (t->values[i].wildcard)
 				continue;
 			if (done++ > 0)

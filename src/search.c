@@ -712,6 +712,7 @@ parse_list(Parser *ps, bool negated, const char *key, size_t keylen,
 	{
 		SearchValue v;
 
+		de_check_interrupts();
 		while (is_space(*ps->p))
 			ps->p++;
 		if (*ps->p == '\0')
