@@ -49,6 +49,9 @@ CALL try_sql_export('SELECT lo_creat(-1)');
 CALL try_sql_export(format($q$SELECT lowrite(lo_open(%s, 131072), '\x41')$q$, :a_oid));
 CALL try_sql_export(format('SELECT lo_truncate(lo_open(%s, 131072), 0)', :a_oid));
 CALL try_sql_export(format('SELECT lo_truncate64(lo_open(%s, 131072), 0)', :a_oid));
+-- the export's own file, found as alice's newest large object
+CALL try_sql_export($q$SELECT lo_unlink((SELECT max(oid) FROM pg_largeobject_metadata
+    WHERE lomowner = current_user::regrole)) AS gone$q$);
 -- through a SQL-language function, PL/pgSQL, a view, a subquery
 CALL try_sql_export(format('SELECT public.sec_lo_sql(%s)', :a_oid));
 CALL try_sql_export(format('SELECT public.sec_lo_plpgsql(%s)', :a_oid));
