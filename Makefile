@@ -13,6 +13,7 @@ SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pen
 	src/api.c src/shmem.c src/launcher.c src/worker.c \
 	src/sink.c src/registry.c src/runquery.c
 SERVER_SRCS += src/drop_hook.c src/restore.c
+SERVER_SRCS += src/sqlcheck.c src/lo_guard.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -23,6 +24,11 @@ REGRESS = setup interface validation dedupe exports discover security cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=dataexport
 REGRESS += doors_access doors_orphans
+REGRESS += security_lo
+REGRESS += security_search_path
+REGRESS += security_sql_parse
+REGRESS += security_sql_role
+REGRESS += security_dos
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -35,6 +35,7 @@
 #include "registry.h"
 #include "runquery.h"
 #include "shmem.h"
+#include "sqlcheck.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);
 PG_FUNCTION_INFO_V1(dataexport_create);
@@ -101,18 +102,38 @@ int8_text(int64 v)
 }
 
 static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Sorted copies, not pairwise comparison: n is the user's to choose. */
+static int
 count_distinct(const int64 *ids, int n)
 {
+	int64	   *sorted;
 	int			distinct = 0;
 
+	if (n <= 0)
+		return 0;
+	sorted = palloc(sizeof(int64) * n);
+	memcpy(sorted, ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), cmp_int64);
 	for (int i = 0; i < n; i++)
 	{
-		bool		seen = false;
-
-		for (int j = 0; j < i && !seen; j++)
-			seen = ids[j] == ids[i];
-		distinct += !seen;
+		CHECK_FOR_INTERRUPTS();
+		distinct += (i == 0 || sorted[i] != sorted[i - 1]);
 	}
+	pfree(sorted);
 	return distinct;
 }
 
@@ -120,16 +141,20 @@ count_distinct(const int64 *ids, int n)
 static int
 count_distinct_strings(char **values, int n)
 {
+	char	  **sorted;
 	int			distinct = 0;
 
+	if (n <= 0)
+		return 0;
+	sorted = palloc(sizeof(char *) * n);
+	memcpy(sorted, values, sizeof(char *) * n);
+	qsort(sorted, n, sizeof(char *), cmp_cstring);
 	for (int i = 0; i < n; i++)
 	{
-		bool		seen = false;
-
-		for (int j = 0; j < i && !seen; j++)
-			seen = strcmp(values[i], values[j]) == 0;
-		distinct += !seen;
+		CHECK_FOR_INTERRUPTS();
+		distinct += (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0);
 	}
+	pfree(sorted);
 	return distinct;
 }
 
@@ -146,13 +171,14 @@ check_environments(const Dataset *ds, char **envs, int n)
 	if (ds->environment == NULL)
 		raise_invalid("Requested environment does not exist");
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d WHERE d.%s IN (",
+	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d "
+					 "WHERE d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
 					 quote_identifier(ds->environment), ds->relation,
 					 quote_identifier(ds->environment));
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
-	appendStringInfoChar(&sql, ')');
-	de_spi_exec(sql.data, n, (const char *const *) envs, true);
+	appendStringInfoString(&sql, "])");
+	de_spi_exec_pinned(sql.data, n, (const char *const *) envs);
 	found = (uint64) de_spi_int8(0, 1, &isnull);
 	if (found != (uint64) count_distinct_strings(envs, n))
 		raise_invalid("Requested environment does not exist");
@@ -201,7 +227,8 @@ validate_discover(ExportRequest *req)
 	check_environments(&ds, req->environments, req->nenvironments);
 }
 
-/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller. */
+/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller (with
+ * search_path pinned). */
 static bool
 dataset_has_row(const Dataset *ds, const char *condition, int nparams,
 				const char **params)
@@ -209,7 +236,7 @@ dataset_has_row(const Dataset *ds, const char *condition, int nparams,
 	char	   *sql = psprintf("SELECT 1 FROM %s AS d WHERE %s LIMIT 1",
 							   ds->relation, condition);
 
-	return de_spi_exec(sql, nparams, params, true) > 0;
+	return de_spi_exec_pinned(sql, nparams, params) > 0;
 }
 
 static void
@@ -236,19 +263,23 @@ validate_issues_by_tag(ExportRequest *req)
 	params[0] = int8_text(req->projects[0]);
 	params[1] = int8_text(req->group);
 	params[2] = req->key;
-	if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint",
+	if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+									   "d.%s OPERATOR(pg_catalog.=) $2::bigint",
 									   quote_identifier(ds.project),
 									   quote_identifier(ds.group)), 2, params))
 		raise_invalid("Requested issue does not exist");
 	if (strcmp(req->key, "user") == 0 && ds.user != NULL)
 	{
-		if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint AND d.%s IS NOT NULL",
+		if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+										   "d.%s OPERATOR(pg_catalog.=) $2::bigint AND d.%s IS NOT NULL",
 										   quote_identifier(ds.project),
 										   quote_identifier(ds.group),
 										   quote_identifier(ds.user)), 2, params))
 			raise_invalid("Requested key does not exist");
 	}
-	else if (!dataset_has_row(&ds, psprintf("d.%s = $1::bigint AND d.%s = $2::bigint AND d.%s ? $3",
+	else if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+											"d.%s OPERATOR(pg_catalog.=) $2::bigint AND "
+											"d.%s OPERATOR(pg_catalog.?) $3",
 											quote_identifier(ds.project),
 											quote_identifier(ds.group),
 											quote_identifier(ds.tags)), 3, params))
@@ -256,75 +287,13 @@ validate_issues_by_tag(ExportRequest *req)
 	check_environments(&ds, req->environments, req->nenvironments);
 }
 
-static void
-raise_sql_not_read_only(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("SQL exports must be one read-only query"),
-			 errdetail_internal("%s", detail),
-			 errhint("Use SELECT, WITH ... SELECT, VALUES or TABLE.")));
-}
-
-static void
-check_select_is_read_only(SelectStmt *stmt)
-{
-	ListCell   *lc;
-
-	if (stmt == NULL)
-		return;
-	if (stmt->intoClause != NULL)
-		raise_sql_not_read_only("SELECT ... INTO creates a table.");
-	if (stmt->lockingClause != NIL)
-		raise_sql_not_read_only("FOR UPDATE and FOR SHARE lock rows.");
-	if (stmt->withClause != NULL)
-		foreach(lc, stmt->withClause->ctes)
-		{
-			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
-
-			if (!IsA(cte->ctequery, SelectStmt))
-				raise_sql_not_read_only("WITH contains a data-modifying statement.");
-			check_select_is_read_only((SelectStmt *) cte->ctequery);
-		}
-	check_select_is_read_only(stmt->larg);
-	check_select_is_read_only(stmt->rarg);
-}
-
-/* SPEC §4.4: the role gate, one read-only statement, valid as the caller. */
+/* SPEC §4.4: the role gate, one read-only statement, valid as the caller;
+ * the worker checks the same again before it runs the text (sqlcheck.c). */
 static void
 validate_sql(ExportRequest *req)
 {
-	List	   *stmts;
-	RawStmt    *raw;
-	SPIPlanPtr	plan;
-
-	if (!superuser())
-	{
-		Oid			gate = (de_sql_role && de_sql_role[0]) ?
-			get_role_oid(de_sql_role, true) : InvalidOid;
-
-		if (!OidIsValid(gate) || !is_member_of_role(GetUserId(), gate))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to create SQL exports"),
-					 errdetail("Only superusers and members of the role named by dataexport.sql_role may create SQL exports."),
-					 errhint("A superuser can set dataexport.sql_role and grant that role.")));
-	}
-	stmts = raw_parser(req->sql, RAW_PARSE_DEFAULT);
-	if (list_length(stmts) != 1)
-		raise_sql_not_read_only(list_length(stmts) == 0 ?
-								"The statement is empty." :
-								"The text contains more than one statement.");
-	raw = linitial_node(RawStmt, stmts);
-	if (!IsA(raw->stmt, SelectStmt))
-		raise_sql_not_read_only("The statement is not a query.");
-	check_select_is_read_only((SelectStmt *) raw->stmt);
-
-	/* names, types and privileges, checked now rather than in the worker */
-	plan = SPI_prepare(req->sql, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_freeplan(plan);
+	de_require_sql_role(false);
+	de_check_sql_export(req->sql, true);
 }
 
 static char *

@@ -39,6 +39,13 @@
 #define MIN_TIME (INT64_C(-62135596800) * DE_USECS_PER_SEC)
 #define MAX_TIME (INT64_C(253402300799) * DE_USECS_PER_SEC)
 
+/*
+ * The export's scope (projects, time range) and the tag operators name
+ * pg_catalog's operators explicitly; the whole text also runs with
+ * search_path pinned to pg_catalog, pg_temp (lo_guard.c), so that no
+ * caller's schema can shadow an operator, function or type it uses.
+ */
+
 /* A column or a tag, resolved. */
 typedef struct Ref
 {
@@ -216,7 +223,7 @@ append_tag(Builder *b, StrBuf *sb, const char *key, bool select_list)
 	}
 	sb_append(sb, "(");
 	append_column(b, sb, b->ds->tags);
-	sb_appendf(sb, " ->> $%d)", param);
+	sb_appendf(sb, " OPERATOR(pg_catalog.->>) $%d)", param);
 }
 
 static void
@@ -858,6 +865,7 @@ append_in(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 		sb_appendf(sb, "%s IN (", lhs.data);
 		for (int i = 0; i < t->nvalues && ok; i++)
 		{
+			de_check_interrupts();
 			if (t->values[i].wildcard)
 				continue;
 			if (done++ > 0)
@@ -961,7 +969,7 @@ append_has(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 	}
 	sb_append(sb, t->negated ? "NOT COALESCE(" : "");
 	append_column(b, sb, b->ds->tags);
-	sb_appendf(sb, " ? $%d", add_param(b, ref->name));
+	sb_appendf(sb, " OPERATOR(pg_catalog.?) $%d", add_param(b, ref->name));
 	sb_append(sb, t->negated ? ", false)" : "");
 	return true;
 }
@@ -1047,6 +1055,7 @@ flatten_chain(const SearchNode *node, int *count)
 	{
 		const SearchNode *n = stack[--nstack];
 
+		de_check_interrupts();
 		if (n->kind == node->kind)
 		{
 			if (nstack + 2 > cap)
@@ -1087,6 +1096,7 @@ append_search(Builder *b, StrBuf *sb, const SearchNode *node, int depth)
 	{
 		bool		paren = operands[i]->kind != SN_TERM;
 
+		de_check_interrupts();
 		if (i > 0)
 			sb_append(sb, node->kind == SN_AND ? " AND " : " OR ");
 		if (paren)
@@ -1123,11 +1133,11 @@ append_scope(Builder *b, StrBuf *sb)
 {
 	sb_append(sb, " WHERE ");
 	append_column(b, sb, b->ds->project);
-	sb_append(sb, " = ANY($1::bigint[]) AND ");
+	sb_append(sb, " OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND ");
 	append_column(b, sb, b->ds->timestamp);
-	sb_append(sb, " >= $2::timestamptz AND ");
+	sb_append(sb, " OPERATOR(pg_catalog.>=) $2::timestamptz AND ");
 	append_column(b, sb, b->ds->timestamp);
-	sb_append(sb, " < $3::timestamptz");
+	sb_append(sb, " OPERATOR(pg_catalog.<) $3::timestamptz");
 }
 
 static bool

@@ -485,6 +485,8 @@ parse_string_text(DjParser *p)
 		size_t		run = p->pos;
 		unsigned char c;
 
+		de_check_interrupts();
+
 		/* copy plain bytes in runs rather than one by one */
 		while (run < p->len && p->text[run] != '"' && p->text[run] != '\\' &&
 			   (unsigned char) p->text[run] >= 0x20)
@@ -594,7 +596,10 @@ parse_array(DjParser *p)
 	}
 	for (;;)
 	{
-		DjValue    *item = parse_value(p);
+		DjValue    *item;
+
+		de_check_interrupts();
+		item = parse_value(p);
 
 		if (item == NULL)
 			break;
@@ -714,6 +719,8 @@ parse_object(DjParser *p)
 	{
 		char	   *key;
 		DjValue    *value;
+
+		de_check_interrupts();
 
 		if (peek(p) != '"')
 		{

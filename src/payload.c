@@ -328,7 +328,14 @@ free_string_array(char **arr, int n)
  * strings."
  */
 static bool
-read_string_or_list(const DjValue *v, const char *name,
+too_many_error(DeError *err, const char *name, int max)
+{
+	return de_error(err, DE_ERR_INVALID,
+					"%s: Ensure this field has no more than %d elements.", name, max);
+}
+
+static bool
+read_string_or_list(const DjValue *v, const char *name, int max,
 					char ***out, int *n, DeError *err)
 {
 	*out = NULL;
@@ -344,8 +351,11 @@ read_string_or_list(const DjValue *v, const char *name,
 	}
 	if (v->type == DJ_ARRAY)
 	{
+		if (v->count > (size_t) max)
+			return too_many_error(err, name, max);
 		for (size_t i = 0; i < v->count; i++)
 		{
+			de_check_interrupts();
 			if (v->items[i]->type != DJ_STRING)
 				return de_error(err, DE_ERR_INVALID,
 								"%s: Expected a string or a list of strings.", name);
@@ -520,9 +530,12 @@ read_projects(DjValue *info, bool required, ExportRequest *req, DeError *err)
 		entries = &v;
 		n = 1;
 	}
+	if (n > DE_MAX_PROJECTS)
+		return too_many_error(err, "project", DE_MAX_PROJECTS);
 	req->projects = de_alloc(n * sizeof(int64_t));
 	for (size_t i = 0; i < n; i++)
 	{
+		de_check_interrupts();
 		if (!value_as_id(entries[i], &req->projects[i]))
 			return de_error(err, DE_ERR_INVALID, "project: A valid integer is required.");
 	}
@@ -783,10 +796,10 @@ normalize_discover(const DjValue *query_info, de_time now,
 		!read_query(req->info, req, err) ||
 		!read_projects(req->info, false, req, err) ||
 		!resolve_date_range(req->info, now, req, &kind, err) ||
-		!read_string_or_list(dj_get(req->info, "sort"), "sort",
+		!read_string_or_list(dj_get(req->info, "sort"), "sort", DE_MAX_SORT,
 							 &req->sort, &req->nsort, err) ||
 		!read_string_or_list(dj_get(req->info, "environment"), "environment",
-							 &req->info_environments,
+							 DE_MAX_ENVIRONMENTS, &req->info_environments,
 							 &req->ninfo_environments, err) ||
 		!read_dataset(req->info, req, err))
 		return false;
@@ -855,7 +868,7 @@ normalize_root(const DjValue *root, de_time now, ExportRequest *req,
 		!read_limit(root, req, err) ||
 		!read_output_options(root, req, err) ||
 		!read_string_or_list(dj_get(root, "environment"), "environment",
-							 &req->environments, &req->nenvironments, err))
+							 DE_MAX_ENVIRONMENTS, &req->environments, &req->nenvironments, err))
 		return false;
 
 	switch (req->type)

@@ -14,6 +14,11 @@
 #include "json.h"
 
 #define DE_MAX_FIELDS 20
+/* Caps on the lists a payload may hold, far above any real request, so that
+ * a huge payload is refused at once (22023) instead of burning CPU. */
+#define DE_MAX_PROJECTS 10000
+#define DE_MAX_ENVIRONMENTS 1000
+#define DE_MAX_SORT 100
 #define DE_DEFAULT_RANGE_SECS (INT64_C(90) * 24 * 3600)
 
 typedef enum ExportQueryType

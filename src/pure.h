@@ -25,6 +25,11 @@ extern void de_free(void *ptr);			/* accepts NULL */
 extern char *de_strdup(const char *s);
 extern char *de_strndup(const char *s, size_t n);
 
+/* Called in every loop whose length the user chooses: CHECK_FOR_INTERRUPTS()
+ * in the server (src/pure_mem_pg.c, so a long payload can be cancelled and
+ * cannot outlive statement_timeout), nothing in the unit tests and fuzzers. */
+extern void de_check_interrupts(void);
+
 /* ---- errors ---- */
 typedef enum DeErrorCode
 {

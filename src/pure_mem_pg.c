@@ -5,6 +5,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "pure.h"
 
 void *
@@ -19,6 +21,12 @@ de_realloc(void *ptr, size_t size)
 	if (ptr == NULL)
 		return palloc0(size ? size : 1);
 	return repalloc(ptr, size ? size : 1);
+}
+
+void
+de_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
 }
 
 void

@@ -26,6 +26,7 @@
 #include "json.h"
 #include "registry.h"
 #include "shmem.h"
+#include "sqlcheck.h"
 
 PG_FUNCTION_INFO_V1(dataexport_register_projects);
 PG_FUNCTION_INFO_V1(dataexport_register_dataset);
@@ -392,20 +393,21 @@ de_visible_projects(const DeProjects *pr, const int64 *ids, int n,
 			appendStringInfo(&arr, "%s" INT64_FORMAT, i ? "," : "", ids[i]);
 		appendStringInfoChar(&arr, '}');
 		params[nparams++] = arr.data;
-		appendStringInfo(&sql, " AND p.%s = ANY($%d::bigint[])",
+		appendStringInfo(&sql, " AND p.%s OPERATOR(pg_catalog.=) ANY($%d::bigint[])",
 						 quote_identifier(pr->id_column), nparams);
 	}
 	if (has_org && pr->organization_column)
 	{
 		snprintf(orgtext, sizeof(orgtext), INT64_FORMAT, org);
 		params[nparams++] = orgtext;
-		appendStringInfo(&sql, " AND p.%s = $%d::bigint",
+		appendStringInfo(&sql, " AND p.%s OPERATOR(pg_catalog.=) $%d::bigint",
 						 quote_identifier(pr->organization_column), nparams);
 	}
 	appendStringInfoString(&sql, " ORDER BY 1");
 
-	/* as the caller: their grants and row-level security decide */
-	rows = de_spi_exec(sql.data, nparams, params, true);
+	/* as the caller: their grants and row-level security decide; their
+	 * search_path does not */
+	rows = de_spi_exec_pinned(sql.data, nparams, params);
 	result = palloc(sizeof(int64) * Max(rows, 1));
 	for (uint64 i = 0; i < rows; i++)
 	{

@@ -2,7 +2,9 @@
  * runquery.c
  *	  The SQL of an export, per query type.  Discover goes through the pure
  *	  builder (discover_sql.c); Issues-by-Tag is built here; SQL exports are
- *	  the caller's own statement, checked at create time (api.c).
+ *	  the caller's own statement, checked at create time and again in the
+ *	  worker (sqlcheck.c).  The SQL built here runs with search_path pinned
+ *	  (lo_guard.c) and names pg_catalog's operators explicitly.
  */
 #include "postgres.h"
 
@@ -202,37 +204,42 @@ build_issues_by_tag(const DeQuerySpec *spec, BuiltQuery *out)
 
 		appendStringInfoString(&sql, "SELECT COALESCE(");
 		if (ds.tags)
-			appendStringInfo(&sql, "d.%s ->> 'user', ", quote_identifier(ds.tags));
+			appendStringInfo(&sql, "d.%s OPERATOR(pg_catalog.->>) 'user', ", quote_identifier(ds.tags));
 		appendStringInfo(&sql,
-						 "'id:' || (d.%s ->> 'id'), 'email:' || (d.%s ->> 'email'), "
-						 "'username:' || (d.%s ->> 'username'), "
-						 "'ip:' || (d.%s ->> 'ip_address')) AS c1, "
-						 "max(d.%s ->> 'id') AS c2, max(d.%s ->> 'email') AS c3, "
-						 "max(d.%s ->> 'username') AS c4, max(d.%s ->> 'ip_address') AS c5, ",
+						 "'id:' || (d.%s OPERATOR(pg_catalog.->>) 'id'), "
+						 "'email:' || (d.%s OPERATOR(pg_catalog.->>) 'email'), "
+						 "'username:' || (d.%s OPERATOR(pg_catalog.->>) 'username'), "
+						 "'ip:' || (d.%s OPERATOR(pg_catalog.->>) 'ip_address')) AS c1, "
+						 "max(d.%s OPERATOR(pg_catalog.->>) 'id') AS c2, "
+						 "max(d.%s OPERATOR(pg_catalog.->>) 'email') AS c3, "
+						 "max(d.%s OPERATOR(pg_catalog.->>) 'username') AS c4, "
+						 "max(d.%s OPERATOR(pg_catalog.->>) 'ip_address') AS c5, ",
 						 u, u, u, u, u, u, u, u);
 	}
 	else
 	{
 		p_key = add_param(&params, key->str);
-		appendStringInfo(&sql, "SELECT d.%s ->> $%d AS c1, ",
+		appendStringInfo(&sql, "SELECT d.%s OPERATOR(pg_catalog.->>) $%d AS c1, ",
 						 quote_identifier(ds.tags), p_key);
 	}
 	appendStringInfo(&sql,
 					 "count(*) AS times_seen, max(d.%s) AS last_seen, min(d.%s) AS first_seen "
-					 "FROM %s AS d WHERE d.%s = $%d::bigint AND d.%s = $%d::bigint",
+					 "FROM %s AS d WHERE d.%s OPERATOR(pg_catalog.=) $%d::bigint "
+					 "AND d.%s OPERATOR(pg_catalog.=) $%d::bigint",
 					 ts, ts, ds.relation, quote_identifier(ds.project), p_project,
 					 quote_identifier(ds.group), p_group);
 	if (is_user)
 		appendStringInfo(&sql, " AND d.%s IS NOT NULL", quote_identifier(ds.user));
 	else
-		appendStringInfo(&sql, " AND d.%s ? $%d", quote_identifier(ds.tags), p_key);
+		appendStringInfo(&sql, " AND d.%s OPERATOR(pg_catalog.?) $%d", quote_identifier(ds.tags), p_key);
 	if (spec->nenvironments > 0 && ds.environment != NULL)
 	{
-		appendStringInfo(&sql, " AND d.%s IN (", quote_identifier(ds.environment));
+		appendStringInfo(&sql, " AND d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
+						 quote_identifier(ds.environment));
 		for (int i = 0; i < spec->nenvironments; i++)
 			appendStringInfo(&sql, "%s$%d", i ? ", " : "",
 							 add_param(&params, spec->environments[i]));
-		appendStringInfoChar(&sql, ')');
+		appendStringInfoString(&sql, "])");
 	}
 	appendStringInfo(&sql, " GROUP BY 1 ORDER BY min(d.%s) DESC, 1", ts);
 	if (spec->row_limit > 0)

@@ -712,6 +712,7 @@ parse_list(Parser *ps, bool negated, const char *key, size_t keylen,
 	{
 		SearchValue v;
 
+		de_check_interrupts();
 		while (is_space(*ps->p))
 			ps->p++;
 		if (*ps->p == '\0')
@@ -850,6 +851,7 @@ parse_and(Parser *ps, int depth, SearchNode **out)
 		SearchNode *node = NULL;
 		bool		ok;
 
+		de_check_interrupts();
 		if (tk == TK_END || tk == TK_RPAREN || tk == TK_OR)
 			break;
 		if (tk == TK_AND)

@@ -27,9 +27,11 @@
 #include "dataexport.h"
 #include "guc.h"
 #include "json.h"
+#include "lo_guard.h"
 #include "runquery.h"
 #include "shmem.h"
 #include "sink.h"
+#include "sqlcheck.h"
 #include "worker.h"
 
 /*
@@ -240,7 +242,7 @@ text_params(const BuiltQuery *bq)
 
 /* Runs the query into the sink, read-only, under the export's time limit. */
 static void
-stream_query(const BuiltQuery *bq, ExportSink *sink)
+stream_query(const BuiltQuery *bq, ExportSink *sink, bool is_sql)
 {
 	SPIExecuteOptions options;
 	bool		saved_read_only = XactReadOnly;
@@ -266,7 +268,8 @@ stream_query(const BuiltQuery *bq, ExportSink *sink)
 	/* whatever the query calls cannot write; our own large-object writes go
 	 * below the executor's read-only check */
 	XactReadOnly = true;
-	rc = SPI_execute_extended(bq->sql, &options);
+	/* large-object writes refused; our own SQL under a pinned search_path */
+	rc = de_run_user_query(bq->sql, &options, !is_sql);
 	XactReadOnly = saved_read_only;
 	if (de_statement_timeout_ms > 0)
 	{
@@ -362,13 +365,20 @@ run_export(const ExportJob *job)
 	spec.row_limit = effective_row_limit(job);
 	spec.now = de_time_from_timestamptz(job->created);
 	de_build_export_query(&spec, &bq);
+	if (strcmp(job->query_type, "SQL") == 0)
+	{
+		/* as at create: still allowed, and exactly one read-only query */
+		de_require_sql_role(true);
+		de_check_sql_export(bq.sql, false);
+	}
 
 	sink = export_sink_create(job->format, job->compression,
 							  bq.ncolumns > 0 ? bq.headers : NULL, bq.ncolumns,
 							  effective_row_limit(job),
 							  (int64) de_max_file_size_kb * 1024, my_slot);
-	stream_query(&bq, sink);
+	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
 	export_sink_finish(sink, &res);
+	de_require_export_file(res.lo_oid);
 
 	file_name = de_export_filename(job->query_type, spec.now, job->id,
 								   job->format, job->compression);

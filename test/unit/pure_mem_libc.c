@@ -33,3 +33,8 @@ de_free(void *ptr)
 {
 	free(ptr);
 }
+
+void
+de_check_interrupts(void)
+{
+}

@@ -89,10 +89,11 @@ static Dataset other_env_ds = {
 	"body", NULL
 };
 
-#define FROM_WHERE " FROM \"app\".\"events\" AS d WHERE d.\"project_id\" = " \
-	"ANY($1::bigint[]) AND d.\"ts\" >= $2::timestamptz AND d.\"ts\" < $3::timestamptz"
+#define FROM_WHERE " FROM \"app\".\"events\" AS d WHERE d.\"project_id\" " \
+	"OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND d.\"ts\" OPERATOR(pg_catalog.>=) " \
+	"$2::timestamptz AND d.\"ts\" OPERATOR(pg_catalog.<) $3::timestamptz"
 
-#define TAG(n) "(d.\"tags\" ->> $" #n ")"
+#define TAG(n) "(d.\"tags\" OPERATOR(pg_catalog.->>) $" #n ")"
 #define SAFE_NUM(x) "CASE WHEN " x " ~ '^-?[0-9]+([.][0-9]+)?$' THEN (" x ")::numeric END"
 
 typedef struct SqlCase
@@ -278,8 +279,8 @@ static const SqlCase sql_cases[] = {
 		{"id"}, {0}, "has:browser !has:os has:duration !has:transaction "
 		"browser:\"\" !transaction:\"\" duration:\"\"",
 		{0}, {0}, 0,
-		"SELECT d.\"id\" AS c1" FROM_WHERE " AND (d.\"tags\" ? $4 AND "
-		"NOT COALESCE(d.\"tags\" ? $5, false) AND d.\"duration\" IS NOT NULL AND "
+		"SELECT d.\"id\" AS c1" FROM_WHERE " AND (d.\"tags\" OPERATOR(pg_catalog.?) $4 AND "
+		"NOT COALESCE(d.\"tags\" OPERATOR(pg_catalog.?) $5, false) AND d.\"duration\" IS NOT NULL AND "
 		"d.\"transaction\" IS NULL AND (" TAG(6) " IS NULL OR " TAG(6) " = '') AND "
 		"(d.\"transaction\" IS NOT NULL AND d.\"transaction\" <> '') AND "
 		"d.\"duration\" IS NULL)",
@@ -519,8 +520,9 @@ test_environment_cast(void **state)
 	assert_true(discover_build(&q, quote_always, &bq, &err));
 	assert_string_equal(bq.sql,
 						"SELECT d.\"pid\" AS c1 FROM \"envs\" AS d WHERE "
-						"d.\"pid\" = ANY($1::bigint[]) AND d.\"at\" >= $2::timestamptz"
-						" AND d.\"at\" < $3::timestamptz AND d.\"env\"::text IN ($4)"
+						"d.\"pid\" OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND d.\"at\" "
+						"OPERATOR(pg_catalog.>=) $2::timestamptz"
+						" AND d.\"at\" OPERATOR(pg_catalog.<) $3::timestamptz AND d.\"env\"::text IN ($4)"
 						" AND (d.\"body\"::text ILIKE $5)");
 	assert_string_equal(bq.params[4], "%needle%");
 	built_query_clear(&bq);
@@ -543,8 +545,9 @@ test_role_names(void **state)
 	assert_true(discover_build(&q, quote_always, &bq, &err));
 	assert_string_equal(bq.sql,
 						"SELECT d.\"pid\" AS c1, d.\"env\" AS c2 FROM \"envs\" AS d WHERE "
-						"d.\"pid\" = ANY($1::bigint[]) AND d.\"at\" >= $2::timestamptz"
-						" AND d.\"at\" < $3::timestamptz AND (d.\"env\"::text = $4)"
+						"d.\"pid\" OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND d.\"at\" "
+						"OPERATOR(pg_catalog.>=) $2::timestamptz"
+						" AND d.\"at\" OPERATOR(pg_catalog.<) $3::timestamptz AND (d.\"env\"::text = $4)"
 						" ORDER BY d.\"at\" DESC");
 	assert_string_equal(bq.headers[0], "project");
 	assert_string_equal(bq.headers[1], "environment");

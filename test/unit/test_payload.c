@@ -803,6 +803,71 @@ test_large_payloads(void **state)
 	sb_free(&sb);
 }
 
+/* A Discover payload whose query_info key holds a list of n items. */
+static bool
+normalize_list(const char *key, int n, bool strings, ExportRequest *req, DeError *err)
+{
+	StrBuf		sb;
+	bool		ok;
+
+	sb_init(&sb);
+	sb_appendf(&sb, "{\"query_type\":\"Discover\",\"query_info\":{\"field\":[\"title\"],"
+			   "\"query\":\"\",\"%s\":[", key);
+	for (int i = 0; i < n; i++)
+		sb_appendf(&sb, strings ? "%s\"v%d\"" : "%s%d", i ? "," : "", i);
+	sb_append(&sb, "]}}");
+	ok = payload_normalize(sb.data, sb.len, NOW, req, err);
+	sb_free(&sb);
+	return ok;
+}
+
+/* Lists are capped far above real use, with DRF's message, so that a huge
+ * payload is refused before anything works through it. */
+static void
+test_list_caps(void **state)
+{
+	static const struct
+	{
+		const char *key;
+		int			max;
+		bool		strings;
+	}			caps[] = {
+		{"project", DE_MAX_PROJECTS, false},
+		{"environment", DE_MAX_ENVIRONMENTS, true},
+		{"sort", DE_MAX_SORT, true},
+	};
+	ExportRequest req;
+	DeError		err = {0};
+	char		want[128];
+
+	(void) state;
+	assert_int_equal(DE_MAX_PROJECTS, 10000);
+	assert_int_equal(DE_MAX_ENVIRONMENTS, 1000);
+	assert_int_equal(DE_MAX_SORT, 100);
+	for (size_t i = 0; i < NELEMS(caps); i++)
+	{
+		/* "sort" must name a field: only its count is checked here */
+		bool		ok = normalize_list(caps[i].key, caps[i].max, caps[i].strings, &req, &err);
+
+		if (strcmp(caps[i].key, "sort") != 0)
+			assert_true(ok);
+		else
+			assert_true(ok || strstr(err.message, "no more than") == NULL);
+		export_request_clear(&req);
+
+		assert_false(normalize_list(caps[i].key, caps[i].max + 1, caps[i].strings, &req, &err));
+		assert_int_equal(err.code, DE_ERR_INVALID);
+		snprintf(want, sizeof(want), "%s: Ensure this field has no more than %d elements.",
+				 caps[i].key, caps[i].max);
+		assert_string_equal(err.message, want);
+		assert_cleared(&req);
+	}
+	/* 150,000 ids: refused on the count */
+	assert_false(normalize_list("project", 150000, false, &req, &err));
+	assert_string_equal(err.message, "project: Ensure this field has no more than 10000 elements.");
+	assert_cleared(&req);
+}
+
 /* ---- runner ---- */
 
 int
@@ -822,6 +887,7 @@ main(void)
 		{"malformed JSON", test_malformed_json},
 		{"field and search errors passed through", test_syntax_errors_passed_through},
 		{"large payloads", test_large_payloads},
+		{"list caps", test_list_caps},
 	};
 	size_t		max = NELEMS(error_cases) + NELEMS(normalize_cases) + NELEMS(fixed);
 	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
