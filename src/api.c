@@ -116,25 +116,37 @@ cmp_cstring(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Sorted copies, not pairwise comparison: n is the user's to choose. */
+/* Sorts ids and drops duplicates; returns the new count.  Sorting, not
+ * pairwise comparison: n is the user's to choose. */
 static int
-count_distinct(const int64 *ids, int n)
+sort_distinct(int64 *ids, int n)
 {
-	int64	   *sorted;
-	int			distinct = 0;
+	int			out = 0;
 
 	if (n <= 0)
 		return 0;
-	sorted = palloc(sizeof(int64) * n);
-	memcpy(sorted, ids, sizeof(int64) * n);
-	qsort(sorted, n, sizeof(int64), cmp_int64);
+	qsort(ids, n, sizeof(int64), cmp_int64);
 	for (int i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		distinct += (i == 0 || sorted[i] != sorted[i - 1]);
+		if (out == 0 || ids[out - 1] != ids[i])
+			ids[out++] = ids[i];
 	}
-	pfree(sorted);
-	return distinct;
+	return out;
+}
+
+/* Every id of need (any order, duplicates allowed) is in have (sorted,
+ * distinct): sets are compared, never counts. */
+static bool
+ids_all_in(const int64 *need, int nneed, const int64 *have, int nhave)
+{
+	for (int i = 0; i < nneed; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (bsearch(&need[i], have, nhave, sizeof(int64), cmp_int64) == NULL)
+			return false;
+	}
+	return true;
 }
 
 /* Duplicates in a request must not make a check fail. */
@@ -212,7 +224,9 @@ validate_discover(ExportRequest *req)
 	de_load_projects(&pr);
 	visible = de_visible_projects(&pr, req->projects, req->nprojects,
 								  req->has_organization, req->organization, &nvisible);
-	if ((req->nprojects > 0 && nvisible != count_distinct(req->projects, req->nprojects)) ||
+	nvisible = sort_distinct(visible, nvisible);
+	if ((req->nprojects > 0 &&
+		 !ids_all_in(req->projects, req->nprojects, visible, nvisible)) ||
 		nvisible == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -528,30 +542,6 @@ raise_projects_hidden(void)
 			 errmsg("You don't have permissions to view some of the data this export contains.")));
 }
 
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts ids and drops duplicates; returns the new count. */
-static int
-sort_distinct(int64 *ids, int n)
-{
-	int			out = 0;
-
-	if (n == 0)
-		return 0;
-	qsort(ids, n, sizeof(int64), cmp_int64);
-	for (int i = 0; i < n; i++)
-		if (out == 0 || ids[out - 1] != ids[i])
-			ids[out++] = ids[i];
-	return out;
-}
-
 /*
  * The project ids an export covers (query_info.project), or false when the
  * list is there but not a list of integers: such an export is hidden rather
@@ -627,12 +617,9 @@ check_projects_visible(ExportAccess *acc, int nacc)
 	}
 	nvisible = sort_distinct(visible, nvisible);
 	for (int i = 0; i < nacc; i++)
-		for (int j = 0; j < nids[i] && acc[i].sees_projects; j++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			if (bsearch(&ids[i][j], visible, nvisible, sizeof(int64), cmp_int64) == NULL)
-				acc[i].sees_projects = false;
-		}
+		if (acc[i].sees_projects &&
+			!ids_all_in(ids[i], nids[i], visible, nvisible))
+			acc[i].sees_projects = false;
 }
 
 /*
