@@ -27,6 +27,13 @@ CREATE FUNCTION public.sec_lo_plpgsql(loid oid) RETURNS integer
 LANGUAGE plpgsql AS 'BEGIN RETURN lo_unlink(loid); END';
 CREATE VIEW public.sec_lo_view AS SELECT lo_from_bytea(0, '\x76') AS o;
 GRANT SELECT ON public.sec_lo_view TO alice;
+-- a WITH HOLD cursor declared from a function, and a table it would write
+CREATE TABLE public.sec_lo_writes (note text);
+GRANT INSERT, SELECT ON public.sec_lo_writes TO alice;
+CREATE FUNCTION public.sec_lo_write_row() RETURNS integer
+LANGUAGE plpgsql AS $$BEGIN INSERT INTO public.sec_lo_writes VALUES ('written'); RETURN 1; END$$;
+CREATE FUNCTION public.sec_lo_hold(stmt text) RETURNS integer
+LANGUAGE plpgsql AS $$BEGIN EXECUTE 'DECLARE c CURSOR WITH HOLD FOR ' || stmt; RETURN 1; END$$;
 
 -- alice's large objects that are not export files
 CREATE FUNCTION sec_stray_los() RETURNS bigint LANGUAGE sql AS $$
@@ -57,6 +64,11 @@ CALL try_sql_export(format('SELECT public.sec_lo_sql(%s)', :a_oid));
 CALL try_sql_export(format('SELECT public.sec_lo_plpgsql(%s)', :a_oid));
 CALL try_sql_export('SELECT * FROM public.sec_lo_view');
 CALL try_sql_export(format('SELECT (SELECT lo_unlink(%s)) AS x', :a_oid));
+-- a WITH HOLD cursor declared by the query would run at the worker's commit,
+-- after the guard: it is dropped unrun (no unlink, no table write)
+CALL try_sql_export(format($q$SELECT public.sec_lo_hold('SELECT public.sec_lo_plpgsql(%s)') AS held$q$, :a_oid));
+CALL try_sql_export($q$SELECT public.sec_lo_hold('SELECT public.sec_lo_write_row()') AS held$q$);
+SELECT count(*) AS rows_written_at_commit FROM public.sec_lo_writes;
 -- reading stays allowed
 CALL try_sql_export(format('SELECT length(lo_get(%s)) > 0 AS readable', :a_oid));
 CALL try_sql_export(format('SELECT length(loread(lo_open(%s, 262144), 10)) AS read_10', :a_oid));
@@ -74,6 +86,8 @@ SELECT count(*) - :all_los AS new_large_objects FROM pg_largeobject_metadata;
 SELECT lo_unlink(lo_from_bytea(0, '\x41')) AS plain_session_unaffected;
 
 DROP VIEW public.sec_lo_view;
-DROP FUNCTION public.sec_lo_sql(oid), public.sec_lo_plpgsql(oid), sec_stray_los();
+DROP FUNCTION public.sec_lo_sql(oid), public.sec_lo_plpgsql(oid), sec_stray_los(),
+    public.sec_lo_write_row(), public.sec_lo_hold(text);
+DROP TABLE public.sec_lo_writes;
 ALTER ROLE alice RESET dataexport.sql_role;
 RESET dataexport.sql_role;

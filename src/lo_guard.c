@@ -18,6 +18,10 @@
  * write functions, and for internal-language aliases of them.  The worker's
  * own file is written through inv_api directly, which no hook sees.
  *
+ * Cursors that the query declares are dropped, unrun, before the guard is
+ * lifted: a WITH HOLD cursor would otherwise run its query at the worker's
+ * commit, outside the guard and outside read-only.
+ *
  * lo_open itself is allowed whatever its mode (its mode is not known when
  * the call is set up): every write through a descriptor (lowrite,
  * lo_truncate, lo_truncate64) is refused.
@@ -37,6 +41,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/portal.h"
 #include "utils/syscache.h"
 
 #include "lo_guard.h"
@@ -145,6 +150,14 @@ de_run_user_query(const char *sql, const SPIExecuteOptions *options,
 	PG_TRY();
 	{
 		rc = SPI_execute_extended(sql, options);
+
+		/*
+		 * Cursors the query declared (a function can EXECUTE a DECLARE):
+		 * a holdable one would otherwise be run to its end at the worker's
+		 * commit, after this guard and read-only are lifted and after the
+		 * file was checked.  Drop them all, unrun, while still guarded.
+		 */
+		PortalHashTableDeleteAll();
 	}
 	PG_FINALLY();
 	{
