@@ -97,6 +97,24 @@ begin_transaction(const char *activity)
 	pgstat_report_activity(STATE_RUNNING, activity);
 }
 
+/*
+ * A bookkeeping write waits at most this long for the export's row lock.
+ * The lock can be held by a session that cancels the export and then leaves
+ * its transaction open; waiting for it without a bound would hold a worker
+ * slot for as long as that session likes.  On a timeout the failure path
+ * gives up in turn, and the scanner (which skips locked rows) re-queues or
+ * finds the export cancelled once the lock is gone.
+ */
+#define DE_BOOKKEEPING_LOCK_TIMEOUT "5s"
+
+static void
+bound_bookkeeping_lock_waits(void)
+{
+	(void) set_config_option("lock_timeout", DE_BOOKKEEPING_LOCK_TIMEOUT,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+}
+
 static void
 commit_transaction(void)
 {
@@ -313,6 +331,7 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 	params[8] = expiry;
 	params[9] = claim;
 
+	bound_bookkeeping_lock_waits();
 	de_become_owner(&sw);
 	/* the file must still be there, and the requester's: the user's query
 	 * might have unlinked it (defence in depth: the large-object write
@@ -440,6 +459,7 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 	params[4] = claim;
 
 	begin_transaction("dataexport: recording failure");
+	bound_bookkeeping_lock_waits();
 	de_become_owner(&sw);
 	if (retry)
 		de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
