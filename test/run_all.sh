@@ -166,7 +166,7 @@ for suite in $SUITES; do
 			rc=$?
 			p=$(grep -c '^ok ' <<<"$out")
 			f=$(grep -c '^not ok ' <<<"$out")
-			grep -E '^not ok|^# [^o]' <<<"$out" | sed "s|^|$name: |"
+			grep -E '^not ok|^# [^o]' <<<"$out" | head -30 | sed "s|^|$name: |"
 			mapfile -t -O "${#names[@]}" names < <(grep '^not ok' <<<"$out" | sed "s|^|$name: |")
 			if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 				f=1
@@ -244,7 +244,8 @@ done
 
 if [ "${#failures[@]}" -gt 0 ]; then
 	echo "failures:"
-	printf '  %s\n' "${failures[@]}"
+	printf '  %s\n' "${failures[@]:0:40}"
+	[ "${#failures[@]}" -gt 40 ] && echo "  ... and $((${#failures[@]} - 40)) more"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -55,7 +55,8 @@ CONF
 
 # The postmaster and every process it forks run under memcheck.  Each
 # process writes its own log; errors are framed by markers for scan.pl.
-valgrind --quiet --trace-children=yes --num-callers=40 \
+# valgrind's malloc ignores MALLOC_PERTURB_: --free-fill does its work.
+valgrind --quiet --trace-children=yes --num-callers=40 --free-fill=0xa5 \
 	--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--suppressions=test/valgrind/postgres.supp \
 	--error-markers=VGERROR-BEGIN,VGERROR-END \
@@ -90,7 +91,8 @@ prove -v test/valgrind/smoke.pl 2>&1 || status=1
 echo "valgrind: pg_regress suite"
 # shellcheck disable=SC2046
 # In the tree, like "make installcheck": the tests read and write relative
-# paths (demo/*.sql, results/).
+# paths (demo/*.sql, results/).  pg_regress appends to an old diffs file.
+rm -f regression.diffs regression.out
 "$PG_REGRESS" --inputdir=. --bindir="$BINDIR" \
 	--host="$OUT" --port="$PORT" --user=postgres --dbname=contrib_regression \
 	--load-extension=dataexport $(make -s PG_CONFIG="$PG_CONFIG" print-regress) 2>&1 || {

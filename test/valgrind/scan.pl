@@ -21,6 +21,7 @@
 # and exits 1 when F > 0 or when there are no logs at all.
 use strict;
 use warnings;
+use FindBin;
 
 my $all = 0;
 if (@ARGV && $ARGV[0] eq '--all') { $all = 1; shift @ARGV; }
@@ -36,6 +37,8 @@ while (<$nm>)
 }
 close $nm;
 die "no function symbols in $so\n" unless %de_fn;
+# and its source files: inlined static functions have no symbol of their own
+my %de_src = map { m{([^/]+)$}; ($1 => 1) } glob("$FindBin::RealBin/../../src/*.c");
 
 sub frame_fn
 {
@@ -47,6 +50,7 @@ sub is_de_frame
 {
 	my ($frame) = @_;
 	return 1 if $frame =~ /dataexport\.so/;
+	return 1 if $frame =~ /\(([^ ()\/]+\.c):\d+\)$/ && $de_src{$1};
 	# with debug info dataexport's frames name a source file, not "(in ...)"
 	return $de_fn{ frame_fn($frame) } && $frame !~ /\(in \//;
 }
@@ -104,16 +108,22 @@ sub classify
 	my ($log, @lines) = @_;
 	my $head = $lines[0] // '';
 	chomp $head;
-	my @frames;
+	my (@frames, @freed, $sub);
 	for (@lines)
 	{
-		# stop at "Address ... alloc'd/free'd" sub-stacks: they are about
-		# the block, not where the error happened
-		last if @frames && /^ (Address|Block|Uninitialised value)/;
-		push @frames, $1 if /^\s+((?:at|by) 0x.*)$/;
+		# "Address ... alloc'd/free'd" sub-stacks are about the block, not
+		# where the error happened; keep who freed it
+		$sub = $1 if /^ (Address|Block|Uninitialised value)/;
+		$sub = 'freed' if /^ Address .* free'd/;
+		if (/^\s+((?:at|by) 0x.*)$/)
+		{
+			push @frames, $1 unless $sub;
+			push @freed, $1 if ($sub // '') eq 'freed';
+		}
 	}
 	my ($de) = grep { is_de_frame($_) } @frames;
 	my ($inner) = grep { is_program_frame($_) } @frames;
+	my ($de_freed) = grep { is_de_frame($_) } @freed;
 	my $what;
 	if ($head =~ /^(Invalid (read|write|free)|Mismatched free|Source and destination overlap)/)
 	{
@@ -127,8 +137,13 @@ sub classify
 	{
 		$what = "definitely lost";
 	}
-	my $at = $de // $inner // $frames[0] // '?';
+	my $at = ($what ? $de // $inner : $inner) // $frames[0] // '?';
 	$at =~ s/^(?:at|by) 0x[0-9A-Fa-f]+: //;
+	if ($de_freed)
+	{
+		$de_freed =~ s/^(?:at|by) 0x[0-9A-Fa-f]+: //;
+		$at .= ", on memory freed under $de_freed";
+	}
 	(my $kind = $head) =~ s/^[\d,]+ (\(.*?\) )?bytes in [\d,]+ blocks/N bytes/;
 	$kind =~ s/ in loss record .*//;
 	$kind =~ s/Invalid (read|write) of size \d+/Invalid $1/;
@@ -158,8 +173,8 @@ sub classify
 for my $key (@order_fail)
 {
 	my $f = $fail{$key};
-	printf "VALGRIND-FAIL: %s at %s (%d process%s, e.g. %s)\n", $f->{what},
-	  $f->{at} // '?', $f->{n}, $f->{n} == 1 ? '' : 'es', $f->{log};
+	printf "VALGRIND-FAIL: %s at %s (%d report%s, e.g. %s)\n", $f->{what},
+	  $f->{at} // '?', $f->{n}, $f->{n} == 1 ? '' : 's', $f->{log};
 	print map { "    $_\n" } split /\n/, $f->{text};
 }
 my $others = 0;
