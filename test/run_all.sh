@@ -185,8 +185,8 @@ for suite in $SUITES; do
 		out=$(as_pg_user "make -s installcheck PG_CONFIG='$PG_CONFIG' 2>&1")
 		rc=$?
 		grep -E '^(test |     |ok |not ok|#)' <<<"$out" | grep -vE '\.\.\. ok( |$)' || true
-		[ "$rc" != 0 ] && tail -20 <<<"$out"
 		parse_regress <<<"$out"
+		[ "$rc" != 0 ] && [ "$f" = 0 ] && tail -20 <<<"$out"
 		count regress "$p" "$f" "$rc" "${names[@]}"
 		[ -f "$WORK/regression.diffs" ] && head -200 "$WORK/regression.diffs"
 		;;
@@ -213,13 +213,14 @@ for suite in $SUITES; do
 		start=$(date +%s)
 		out=$(as_pg_user "VG_OUT='$WORK/valgrind' bash test/valgrind/run.sh 2>&1")
 		rc=$?
-		grep -E '^(valgrind:|test |     |ok |not ok|#   Failed|Files=|Result:)' <<<"$out" |
-			grep -vE '\.\.\. ok( |$)|^ok ' || true
+		grep -E '^(valgrind:|test [a-z]|     [a-z_0-9]+ +\.\.\.|not ok|#   Failed|Files=|Result:)' <<<"$out" |
+			grep -vE '\.\.\. ok( |$)' || true
 		sed -n '/^Test Summary Report/,/^Result/p' <<<"$out"
-		sed -n '/^VALGRIND-FAIL:/,$p' <<<"$out" | grep -v '^valgrind-scan:' | head -400
-		if grep -q '^VALGRIND-FAIL:' <<<"$out"; then :; else
-			sed -n '/^other unsuppressed reports/,/^valgrind-scan:/p' <<<"$out" | head -60
-		fi
+		# every failing report's headline, then the first reports in full
+		grep '^VALGRIND-FAIL:' <<<"$out"
+		awk '/^VALGRIND-FAIL:/ { on = 1 } /^(other unsuppressed|valgrind-scan:)/ { on = 0 } on' \
+			<<<"$out" | head -150
+		sed -n '/^other unsuppressed reports/,/^valgrind-scan:/p' <<<"$out" | head -40
 		[ -f "$WORK/regression.diffs" ] && head -200 "$WORK/regression.diffs"
 		parse_prove <<<"$out"
 		vp=$p vf=$f vnames=("${names[@]}")

@@ -32,10 +32,11 @@ TIMEOUT=${VG_TIMEOUT:-900}
 export MALLOC_PERTURB_=${MALLOC_PERTURB_:-165}
 status=0
 
+[ "$(id -u)" != 0 ] || { echo "valgrind: run as the cluster's OS user (postgres), not root" >&2; exit 1; }
 [ -f "$SO" ] || { echo "valgrind: $SO is not installed" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind: valgrind is not installed" >&2; exit 1; }
+rm -rf "$OUT/data" "$OUT/vg"
 mkdir -p "$OUT/vg"
-rm -f "$OUT"/vg/vg.*.log
 
 echo "valgrind: cluster, logs and results in $OUT"
 "$BINDIR/initdb" -D "$OUT/data" -A trust -U postgres --no-sync >"$OUT/initdb.log" 2>&1 ||
@@ -71,34 +72,47 @@ stop_server() {
 }
 trap 'stop_server' EXIT
 
-start=$(date +%s)
-until "$BINDIR/pg_isready" -q -h "$OUT" -p "$PORT" -U postgres -d postgres; do
-	if ! kill -0 "$VGPID" 2>/dev/null || [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
-		echo "valgrind: the server did not start" >&2
-		tail -50 "$OUT/server.log" >&2
-		exit 1
-	fi
-	sleep 1
-done
-echo "valgrind: server up after $(($(date +%s) - start)) s"
+# Waits until the server accepts connections (at start, and again after a
+# crash made it restart).
+wait_ready() {
+	local start
+	start=$(date +%s)
+	until "$BINDIR/pg_isready" -q -h "$OUT" -p "$PORT" -U postgres -d postgres; do
+		if ! kill -0 "$VGPID" 2>/dev/null || [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
+			echo "valgrind: the server is not accepting connections" >&2
+			tail -50 "$OUT/server.log" >&2
+			return 1
+		fi
+		sleep 1
+	done
+	echo "valgrind: server ready after $(($(date +%s) - start)) s"
+}
+wait_ready || status=1
 
 export PGHOST=$OUT PGPORT=$PORT PGUSER=postgres PATH="$BINDIR:$PATH"
 
 # The smoke test first: it creates and drops its own database and roles.
-echo "valgrind: end-to-end export (test/valgrind/smoke.pl)"
-prove -v test/valgrind/smoke.pl 2>&1 || status=1
+if [ "$status" = 0 ]; then
+	echo "valgrind: end-to-end export (test/valgrind/smoke.pl)"
+	prove -v test/valgrind/smoke.pl 2>&1 || status=1
+fi
 
-echo "valgrind: pg_regress suite"
-# shellcheck disable=SC2046
 # In the tree, like "make installcheck": the tests read and write relative
 # paths (demo/*.sql, results/).  pg_regress appends to an old diffs file.
 rm -f regression.diffs regression.out
-"$PG_REGRESS" --inputdir=. --bindir="$BINDIR" \
-	--host="$OUT" --port="$PORT" --user=postgres --dbname=contrib_regression \
-	--load-extension=dataexport $(make -s PG_CONFIG="$PG_CONFIG" print-regress) 2>&1 || {
+# After a crash the server restarts: wait for it again.
+if wait_ready; then
+	echo "valgrind: pg_regress suite"
+	# shellcheck disable=SC2046
+	"$PG_REGRESS" --inputdir=. --bindir="$BINDIR" \
+		--host="$OUT" --port="$PORT" --user=postgres --dbname=contrib_regression \
+		--load-extension=dataexport $(make -s PG_CONFIG="$PG_CONFIG" print-regress) 2>&1 || {
+		status=1
+		[ -f regression.diffs ] && head -200 regression.diffs
+	}
+else
 	status=1
-	[ -f regression.diffs ] && head -200 regression.diffs
-}
+fi
 
 echo "valgrind: stopping the server (leak checks run as each process exits)"
 trap - EXIT

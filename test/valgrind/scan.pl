@@ -86,6 +86,7 @@ for my $log (sort glob("$dir/vg.*.log"))
 			push @order_fail, $key unless $fail{$key};
 			$fail{$key}{n}++;
 			$fail{$key}{what} = "process killed by $2";
+			$fail{$key}{at} = $1 if $text =~ /(?:at|by) 0x[0-9A-Fa-f]+: (.*)/;
 			$fail{$key}{text} = $text;
 			$fail{$key}{log} //= $log;
 			next;

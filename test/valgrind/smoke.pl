@@ -37,16 +37,25 @@ sub psql
 	return $out;
 }
 
+# Drops the database and the roles; retried for a while, since a crash in
+# the test makes the server restart.
 sub cleanup
 {
-	eval {
-		psql('postgres', 'postgres', "DROP DATABASE IF EXISTS $db WITH (FORCE)");
-		psql('postgres', 'postgres', 'DROP ROLE IF EXISTS alice, bob');
-	};
+	for my $try (1 .. 60)
+	{
+		return if eval {
+			psql('postgres', 'postgres', "DROP DATABASE IF EXISTS $db WITH (FORCE)");
+			psql('postgres', 'postgres', 'DROP ROLE IF EXISTS alice, bob');
+			1;
+		};
+		sleep 5;
+	}
+	diag("could not drop database $db and roles alice, bob: $@");
 	return;
 }
 
 cleanup();
+END { local $?; cleanup(); }
 psql('postgres', 'postgres', "CREATE DATABASE $db");
 psql('postgres', $db, 'CREATE EXTENSION dataexport',
 	map { "$root/demo/$_.sql" } qw(sample roles register));
