@@ -38,6 +38,14 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# test/run_all.sh: the valgrind suite runs the same REGRESS list against its
+# own server; the unit suite builds and runs each test binary on its own.
+.PHONY: print-regress print-unit-tests
+print-regress:
+	@echo $(REGRESS)
+print-unit-tests:
+	@echo $(UNIT_TESTS)
+
 # ---- unit tests (cmocka), no server needed ----
 UNIT_CC ?= cc
 UNIT_CFLAGS ?= -O1 -g -Wall -Wextra -Werror -std=gnu11 -Isrc

@@ -23,7 +23,10 @@ listen_addresses = ''
 unix_socket_directories = '$DIR'
 port = $PORT
 CONF
-"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
+# glibc fills freed memory in the server, so a use after free shows at once
+# (MALLOC_PERTURB_=0 measures without it)
+"${RUNAS[@]}" env MALLOC_PERTURB_="${MALLOC_PERTURB_:-165}" \
+	"$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
 psql_as() { local role=$1; shift; "${RUNAS[@]}" "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U "$role" -d postgres "$@"; }
 
 psql_as postgres -c 'CREATE EXTENSION dataexport' -f demo/sample.sql -f demo/roles.sql -f demo/register.sql

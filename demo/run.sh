@@ -55,7 +55,9 @@ port = $PORT
 cron.database_name = 'postgres'
 dataexport.max_workers = 2
 CONF
-"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
+# glibc fills freed memory in the server, so a use after free shows at once
+"${RUNAS[@]}" env MALLOC_PERTURB_="${MALLOC_PERTURB_:-165}" \
+	"$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
 
 psql_as() {	# psql_as <role> [psql args...]
 	local role=$1; shift
