@@ -346,12 +346,15 @@ record_success(const ExportJob *job, const ExportSinkResult *res, const char *fi
 						job->id, res->lo_oid),
 				 errdetail("The large object no longer exists, or is no longer owned by the requesting role."),
 				 errhint("The export query must not modify large objects.")));
+	/* the clock is read once: dateExpired - dateFinished is exactly the
+	 * expiration */
 	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
 					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
 					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
-					"date_finished = clock_timestamp(), "
-					"date_expired = clock_timestamp() + make_interval(secs => $9::integer), "
+					"date_finished = finished.t, "
+					"date_expired = finished.t + make_interval(secs => $9::integer), "
 					"error = NULL, error_detail = NULL, not_before = NULL "
+					"FROM (SELECT clock_timestamp() AS t) AS finished "
 					"WHERE id = $1::bigint AND claim = $10::bigint AND state = 'running'",
 					10, params, false) != 1)
 		ereport(ERROR,
