@@ -12,6 +12,7 @@ PURE_SRCS = src/pure.c src/json.c src/dates.c src/encode.c src/fields.c \
 SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c \
 	src/api.c src/shmem.c src/launcher.c src/worker.c \
 	src/sink.c src/registry.c src/runquery.c
+SERVER_SRCS += src/queue.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 

@@ -41,6 +41,7 @@ CREATE TABLE dataexport.export (
     error           text,
     error_detail    text,
     attempts        integer NOT NULL DEFAULT 0,
+    lost_workers    integer NOT NULL DEFAULT 0,  -- workers that died without recording an outcome
     not_before      timestamptz
 );
 
