@@ -4,13 +4,16 @@
  *	  (queued or running) exports, dataexport.max_queued_per_role.
  *
  * The requester is the identity dedupe uses: the role plus its forwarded
- * settings (owner, owner_settings).  Concurrent creates by one role are
- * serialized by a transaction-level advisory lock on the role, taken before
- * counting, so that they cannot all pass the check together; at READ
- * COMMITTED each count then sees the exports committed by the previous lock
- * holder.  In a REPEATABLE READ or SERIALIZABLE transaction the count sees
- * the transaction's snapshot, so concurrent creates there may overshoot
- * the cap by the number of concurrent transactions.
+ * settings (owner, owner_settings).  Concurrent creates by one requester
+ * are serialized by a transaction-level advisory lock on a hash of that
+ * identity, taken before counting, so that they cannot all pass the check
+ * together; at READ COMMITTED each count then sees the exports committed by
+ * the previous lock holder.  The lock is held until the creating transaction
+ * ends, so a long transaction that created an export delays only the same
+ * requester's other creates (application users forwarded through one role
+ * hash apart).  In a REPEATABLE READ or SERIALIZABLE transaction the count
+ * sees the transaction's snapshot, so concurrent creates there may overshoot
+ * the cap by the number of concurrent transactions; we accept that.
  */
 #include "postgres.h"
 
@@ -46,8 +49,9 @@ de_check_queue_cap(void)
 	params[3] = limit;
 
 	de_become_owner(&sw);
-	de_spi_exec("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, $2::integer)",
-				2, params, false);
+	de_spi_exec("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
+				"pg_catalog.hashtext($2 || ':' || $3::jsonb::text))",
+				3, params, false);
 	de_spi_exec("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
 				"WHERE owner = $2::integer::oid AND state IN ('queued', 'running') "
 				"AND owner_settings = $3::jsonb LIMIT $4::integer) AS unfinished",

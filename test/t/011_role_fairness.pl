@@ -54,33 +54,6 @@ sub psql_as
 		connstr => $node->connstr('postgres') . " user=$user", %opts);
 }
 
-# ---- the cap (default 100) ----
-my ($ret, $out, $err) = psql_as('alice',
-	"\\set VERBOSITY verbose\nBEGIN;\n" . create_many('capped', 100)
-	  . ";\nSELECT dataexport_create('{\"query_type\": \"SQL\", "
-	  . "\"query_info\": {\"sql\": \"SELECT 101\"}}');\nROLLBACK;");
-isnt($ret, 0, 'the 101st unfinished export of alice is refused');
-like($err,
-	qr/ERROR:  53400: too many unfinished data exports/,
-	'with SQLSTATE 53400 and a clear message');
-like($err, qr/DETAIL:  You have 100 queued or running data exports/,
-	'the detail names the limit');
-
-# 0: no cap; a smaller cap applies to the superuser too.
-($ret, $out, $err) = $node->psql('postgres',
-	"SET dataexport.max_queued_per_role = 2;\nBEGIN;\n"
-	  . create_many('two', 3) . ";\nROLLBACK;");
-like($err, qr/too many unfinished data exports/, 'a cap of 2 refuses a third');
-is( $node->safe_psql('postgres',
-		"SET dataexport.max_queued_per_role = 0;\nBEGIN;\n"
-		  . create_many('unlimited', 3) . ";\nROLLBACK;"),
-	'3',
-	'0 means no cap');
-($ret, $out, $err) =
-  psql_as('alice', 'SET dataexport.max_queued_per_role = 0');
-like($err, qr/permission denied to set parameter/,
-	'an ordinary role cannot lift its own cap');
-
 # ---- round-robin: bob is not held back by alice's 100 ----
 is(psql_as('alice', create_many('alice', 100)), 0, 'alice queues 100 exports');
 ok( $node->poll_query_until(
@@ -113,6 +86,32 @@ cmp_ok(
 		  . "AND state IN ('queued', 'running')"),
 	'>=', 90,
 	'most of alice\'s exports were still waiting when bob\'s ran');
+
+# ---- the cap (default 100) ----
+my ($ret, $out, $err) = psql_as('bob',
+	"\\set VERBOSITY verbose\nBEGIN;\n" . create_many('capped', 100)
+	  . ";\nSELECT dataexport_create('{\"query_type\": \"SQL\", "
+	  . "\"query_info\": {\"sql\": \"SELECT 101\"}}');\nROLLBACK;");
+isnt($ret, 0, 'the 101st unfinished export of bob is refused');
+like($err,
+	qr/ERROR:  53400: too many unfinished data exports/,
+	'with SQLSTATE 53400 and a clear message');
+like($err, qr/DETAIL:  You have 100 queued or running data exports/,
+	'the detail names the limit');
+
+# 0: no cap; a smaller cap applies to the superuser too.
+($ret, $out, $err) = $node->psql('postgres',
+	"SET dataexport.max_queued_per_role = 2;\nBEGIN;\n"
+	  . create_many('two', 3) . ";\nROLLBACK;");
+like($err, qr/too many unfinished data exports/, 'a cap of 2 refuses a third');
+($ret, $out, $err) = $node->psql('postgres',
+	"SET dataexport.max_queued_per_role = 0;\nBEGIN;\n"
+	  . create_many('unlimited', 3) . ";\nROLLBACK;");
+is($out, '3', '0 means no cap');
+($ret, $out, $err) =
+  psql_as('bob', 'SET dataexport.max_queued_per_role = 0');
+like($err, qr/permission denied to set parameter/,
+	'an ordinary role cannot lift its own cap');
 
 $node->stop('immediate');
 done_testing();

@@ -1,10 +1,10 @@
 # Exports whose worker dies (issue 6, section 4):
-#  (a) a worker killed with SIGKILL makes the postmaster crash-restart; the
+#  (a) every state change that ends an export notifies: an export whose
+#      second worker is terminated (SIGTERM) fails with a NOTIFY;
+#  (b) a worker killed with SIGKILL makes the postmaster crash-restart; the
 #      export is re-queued only after a back-off (dataexport.retry_delay),
 #      and when its second worker is killed too, it ends failed after two
-#      attempts instead of crashing the server again and again;
-#  (b) every state change that ends an export notifies: an export whose
-#      second worker is terminated (SIGTERM) fails with a NOTIFY.
+#      attempts instead of crashing the server again and again.
 use strict;
 use warnings FATAL => 'all';
 
@@ -69,58 +69,20 @@ sub wait_ready
 	return 0;
 }
 
-# ---- (a) SIGKILL twice ----
-{
-	my $id = create($slow);
-	my $pid = worker_pid($id, 1);
-	ok(defined $pid, '(a) first worker streams');
-	my $killed_at = time;
-	is(kill('KILL', $pid), 1, '(a) first worker killed with SIGKILL');
-	ok(wait_ready(), '(a) server is back after the crash restart');
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT state, lost_workers, not_before IS NOT NULL "
-			  . "FROM dataexport.export WHERE id = $id",
-			"queued|1|t"),
-		'(a) the export is re-queued with a back-off');
-
-	$pid = worker_pid($id, 2);
-	ok(defined $pid, '(a) second worker streams');
-	my $started = $node->safe_psql('postgres',
-		"SELECT extract(epoch FROM date_started) FROM dataexport.export WHERE id = $id");
-	cmp_ok($started - $killed_at, '>=', 2.5,
-		'(a) the retry waited for the back-off (' . sprintf('%.1f', $started - $killed_at) . ' s)');
-
-	is(kill('KILL', $pid), 1, '(a) second worker killed with SIGKILL');
-	ok(wait_ready(), '(a) server is back after the second crash restart');
-	ok( $node->poll_query_until(
-			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
-			'failed'),
-		'(a) the export ends failed');
-	my $rec = $json->decode(
-		$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
-	is($rec->{attempts}, 2, '(a) after two attempts');
-	like($rec->{errorDetail}, qr/^the export worker stopped before finishing .* 2 times/,
-		'(a) errorDetail says the worker was lost twice');
-	sleep 4;
-	is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
-		'failed', '(a) and it stays failed (no third attempt)');
-}
-
-# ---- (b) SIGTERM twice, with a listener ----
+# ---- (a) SIGTERM twice, with a listener ----
 {
 	my $listener = $node->background_psql('postgres');
 	$listener->query_safe('LISTEN dataexport');
 	my $id = create($slow);
 	my $pid = worker_pid($id, 1);
-	is(kill('TERM', $pid), 1, '(b) first worker terminated');
+	is(kill('TERM', $pid), 1, '(a) first worker terminated');
 	$pid = worker_pid($id, 2);
-	ok(defined $pid, '(b) second worker streams');
-	is(kill('TERM', $pid), 1, '(b) second worker terminated');
+	ok(defined $pid, '(a) second worker streams');
+	is(kill('TERM', $pid), 1, '(a) second worker terminated');
 	ok( $node->poll_query_until(
 			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
 			'failed'),
-		'(b) the export ends failed');
+		'(a) the export ends failed');
 
 	my @notes;
 	my $deadline = time + 10;
@@ -133,8 +95,46 @@ sub wait_ready
 	}
 	is_deeply([ grep { $_->{id} == $id } @notes ],
 		[ { id => $id, state => 'failed' } ],
-		'(b) exactly one NOTIFY, saying failed');
+		'(a) exactly one NOTIFY, saying failed');
 	$listener->quit;
+}
+
+# ---- (b) SIGKILL twice ----
+{
+	my $id = create($slow);
+	my $pid = worker_pid($id, 1);
+	ok(defined $pid, '(b) first worker streams');
+	my $killed_at = time;
+	is(kill('KILL', $pid), 1, '(b) first worker killed with SIGKILL');
+	ok(wait_ready(), '(b) server is back after the crash restart');
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT state, not_before > now() "
+			  . "FROM dataexport.export WHERE id = $id",
+			"queued|t"),
+		'(b) the export is re-queued with a back-off');
+
+	$pid = worker_pid($id, 2);
+	ok(defined $pid, '(b) second worker streams');
+	my $started = $node->safe_psql('postgres',
+		"SELECT extract(epoch FROM date_started) FROM dataexport.export WHERE id = $id");
+	cmp_ok($started - $killed_at, '>=', 2.5,
+		'(b) the retry waited for the back-off (' . sprintf('%.1f', $started - $killed_at) . ' s)');
+
+	is(kill('KILL', $pid), 1, '(b) second worker killed with SIGKILL');
+	ok(wait_ready(), '(b) server is back after the second crash restart');
+	ok( $node->poll_query_until(
+			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
+			'failed'),
+		'(b) the export ends failed');
+	my $rec = $json->decode(
+		$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
+	is($rec->{attempts}, 2, '(b) after two attempts');
+	like($rec->{errorDetail}, qr/^the export worker stopped before finishing .* 2 times/,
+		'(b) errorDetail says the worker was lost twice');
+	sleep 4;
+	is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
+		'failed', '(b) and it stays failed (no third attempt)');
 }
 
 $node->stop;
