@@ -14,10 +14,18 @@
  *
  * de_shared->lock (one LWLock) protects every field below except
  * slots[].rows and slots[].bytes, which are lock-free atomics written only
- * by the slot's worker and read by anyone (dataexport_progress).
- * launcher_latch may be read under LW_SHARED; all the rest is written under
- * LW_EXCLUSIVE.  Nothing else is locked while the lock is held, and no SQL,
- * SPI or latch wait happens under it.
+ * by the slot's worker (sink.c), reset by the scanner that assigns the
+ * slot, and read by anyone (dataexport_progress).
+ * Readers take it LW_SHARED, writers LW_EXCLUSIVE.  No SQL, SPI, latch wait
+ * or worker registration happens under it; the only lock taken while it is
+ * held is BackgroundWorkerLock (GetBackgroundWorkerPid in the launcher's
+ * reap), and nobody takes those two in the other order.
+ *
+ * The ring of dirtied databases (ndirty, dirty[], dirty_overflow) is
+ * appended to by any backend or worker (de_wake_launcher_for) and emptied
+ * by the launcher.  scan_report is written by the scanner as it ends and
+ * consumed (dboid reset) by the launcher.  launcher_latch is set and cleared
+ * by the launcher only.
  *
  * Who moves a slot between states (DeSlotState), and nobody else:
  *	 FREE -> ASSIGNED		the scanner, after committing the claim of an
