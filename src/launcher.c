@@ -41,6 +41,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -336,11 +337,21 @@ scanner_running(void)
 	pid_t		pid;
 
 	if (scanner_handle == NULL)
-		return false;
+	{
+		/* one a previous launcher started may still run */
+		LWLockAcquire(de_shared->lock, LW_SHARED);
+		pid = de_shared->scanner_pid;
+		LWLockRelease(de_shared->lock);
+		return pid != 0 && kill(pid, 0) == 0 && BackendPidGetProc(pid) != NULL;
+	}
 	if (GetBackgroundWorkerPid(scanner_handle, &pid) != BGWH_STOPPED)
 		return true;
 	pfree(scanner_handle);
 	scanner_handle = NULL;
+	/* it may have died before clearing its pid */
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	de_shared->scanner_pid = 0;
+	LWLockRelease(de_shared->lock);
 	return false;
 }
 
@@ -467,14 +478,15 @@ dataexport_launcher_main(Datum arg)
 			next_full_scan = TimestampTzPlusMilliseconds(now, de_naptime_s * 1000L);
 		}
 		drain_dirty_databases();
-		foreign = reap_workers();
+		foreign = reap_workers() || (scanner_handle == NULL && scanner_running());
 		launch_assigned();
 		next_wake = maybe_start_scanner();
 
 		if (next_wake == 0 || next_wake > next_full_scan)
 			next_wake = next_full_scan;
 		timeout_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_wake);
-		/* a previous launcher's workers tell us nothing when they exit */
+		/* a previous launcher's workers and scanner tell us nothing when
+		 * they exit */
 		if (foreign)
 			timeout_ms = Min(timeout_ms, DE_START_RETRY_MS);
 		/* a running scanner reports its end through the latch */
@@ -685,6 +697,7 @@ static void
 scanner_report(Oid dboid, bool installed, bool more, TimestampTz next_retry)
 {
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	de_shared->scanner_pid = 0;
 	de_shared->scan_report.dboid = dboid;
 	de_shared->scan_report.installed = installed;
 	de_shared->scan_report.more = more;
@@ -773,6 +786,9 @@ dataexport_scanner_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("dataexport scanner");
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	de_shared->scanner_pid = MyProcPid;
+	LWLockRelease(de_shared->lock);
 
 	claims = palloc0(sizeof(Claim) * de_shared->nslots);
 	returned = palloc0(sizeof(int64) * de_shared->nslots);

@@ -24,8 +24,9 @@
  * The ring of dirtied databases (ndirty, dirty[], dirty_overflow) is
  * appended to by any backend or worker (de_wake_launcher_for) and emptied
  * by the launcher.  scan_report is written by the scanner as it ends and
- * consumed (dboid reset) by the launcher.  launcher_latch is set and cleared
- * by the launcher only.
+ * consumed (dboid reset) by the launcher; the scanner sets scanner_pid as
+ * it starts and clears it with its report.  launcher_latch is set and
+ * cleared by the launcher only.
  *
  * Who moves a slot between states (DeSlotState), and nobody else:
  *	 FREE -> ASSIGNED		the scanner, after committing the claim of an
@@ -44,8 +45,9 @@
  *							without recording an outcome.
  * The worker writes only pid and started of its own slot; a backend that
  * cancels an export sets cancel_requested and signals pid.  Only one scanner
- * runs at a time (the launcher starts it), so the scanner's slot writes and
- * its report never race with another scanner's.
+ * runs at a time (the launcher starts it, and a restarted launcher waits for
+ * its predecessor's by scanner_pid), so the scanner's slot writes and its
+ * report never race with another scanner's.
  */
 #ifndef DATAEXPORT_SHMEM_H
 #define DATAEXPORT_SHMEM_H
@@ -99,6 +101,8 @@ typedef struct DeShared
 	bool		dirty_overflow; /* the ring was full: rescan every database */
 	Oid			dirty[DE_DIRTY_RING];
 	DeScanReport scan_report;
+	int			scanner_pid;	/* the running scanner's, 0: none; lets a
+								 * restarted launcher wait for it */
 	int			nslots;
 	DeSlot		slots[FLEXIBLE_ARRAY_MEMBER];
 } DeShared;
