@@ -32,6 +32,7 @@
 #include "dataexport.h"
 #include "guc.h"
 #include "payload.h"
+#include "queue.h"
 #include "registry.h"
 #include "runquery.h"
 #include "shmem.h"
@@ -494,6 +495,7 @@ dataexport_create(PG_FUNCTION_ARGS)
 			validate_sql(&req);
 			break;
 	}
+	de_check_queue_cap();
 	id = insert_or_find(&req, &created);
 	/* copied into the caller's context by SPI_datumTransfer */
 	record = de_export_record(id);

@@ -41,6 +41,7 @@ CREATE TABLE dataexport.export (
     error           text,
     error_detail    text,
     attempts        integer NOT NULL DEFAULT 0,
+    lost_workers    integer NOT NULL DEFAULT 0,  -- workers that died without recording an outcome
     not_before      timestamptz,
     -- set at each claim (random): the worker's reads and writes match it, so
     -- a stale worker cannot touch a re-claimed or re-created export

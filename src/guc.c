@@ -20,6 +20,7 @@ int			de_expiration_s = 28 * 24 * 3600;	/* Sentry's DEFAULT_EXPIRATION */
 int			de_statement_timeout_ms = 3600 * 1000;
 int			de_naptime_s = 60;
 int			de_retry_delay_ms = 30000;	/* Sentry: 30 * 2^k s */
+int			de_max_queued_per_role = 100;
 char	   *de_sql_role = NULL;
 char	   *de_forward_settings = NULL;
 char	   *de_user_id_setting = NULL;
@@ -69,6 +70,11 @@ de_define_settings(void)
 							"Delay before the first retry of an export that failed transiently.",
 							"Retry k waits retry_delay * 2^k (Sentry: 30 s); three retries at most.",
 							&de_retry_delay_ms, 30000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataexport.max_queued_per_role",
+							"Maximum number of unfinished exports of one requester in a database.",
+							"Beyond it dataexport_create fails; 0 means no limit.",
+							&de_max_queued_per_role, 100, 0, INT_MAX, PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("dataexport.sql_role",
 							   "Role whose members may create raw SQL exports.",

@@ -13,6 +13,7 @@ extern int	de_expiration_s;
 extern int	de_statement_timeout_ms;
 extern int	de_naptime_s;
 extern int	de_retry_delay_ms;
+extern int	de_max_queued_per_role;
 extern char *de_sql_role;
 extern char *de_forward_settings;
 extern char *de_user_id_setting;

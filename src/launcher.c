@@ -4,14 +4,26 @@
  *	  the scanner (a short-lived dynamic worker per database).
  *
  * Backends mark their database dirty at the commit of dataexport_create and
- * set the launcher's latch.  The launcher starts a scanner for a dirty
- * database; the scanner, in one transaction, fails exports whose role can no
- * longer run them, re-queues exports left "running" by a worker that died,
- * and claims queued exports (FIFO) for the free slots.  The launcher then
- * starts one export worker per claimed slot, connected as the export's role,
- * and frees the slot when that worker exits (bgw_notify_pid).  At start, and
- * every dataexport.naptime, every database is scanned, which is how work
- * queued before a restart or crash is found again.
+ * set the launcher's latch (shmem.c: a small ring of database OIDs, with an
+ * "overflow: rescan all" flag).  The launcher keeps every database it knows
+ * of in its own memory (autovacuum's get_database_list is the model), so
+ * that any number of databases is served, and refreshes that list from
+ * pg_database at start and every dataexport.naptime, marking each dirty:
+ * that is how work queued before a restart or crash is found again.
+ *
+ * The launcher starts a scanner for the dirty database served least
+ * recently, so that no database starves the others, and lets it claim only
+ * its fair share of the free slots when other databases are dirty too.  The
+ * scanner, in one transaction, returns to the queue exports whose worker
+ * could not be started (refunding the attempt), fails exports whose role can
+ * no longer run them, re-queues exports left "running" by a worker that died
+ * (with a back-off; a second loss fails the export), and claims queued
+ * exports for the free slots, round-robin across requesters (FIFO within
+ * one).  The launcher then starts one export worker per claimed slot,
+ * connected as the export's role, and frees the slot when that worker exits
+ * (bgw_notify_pid; a previous launcher's workers are polled every second).
+ * Shortage of background-worker slots never makes it spin: a failed start is
+ * retried after a second.
  */
 #include "postgres.h"
 
@@ -29,8 +41,10 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -41,8 +55,26 @@
 #include "shmem.h"
 #include "worker.h"
 
+/* A failed start of a scanner or worker is retried after this long. */
+#define DE_START_RETRY_MS 1000
+
 static BackgroundWorkerHandle **worker_handles;
 static BackgroundWorkerHandle *scanner_handle = NULL;
+
+/* A database the launcher knows of (its own memory, not shared). */
+typedef struct DeDbEntry
+{
+	Oid			dboid;			/* hash key */
+	bool		dirty;			/* may have queued work: scan it */
+	bool		seen;			/* found by the last pg_database refresh */
+	TimestampTz wake_at;		/* 0, or when delayed work becomes due */
+	uint64		served;			/* round of its last scanner; 0: never */
+} DeDbEntry;
+
+static MemoryContext db_context = NULL;
+static HTAB *db_hash = NULL;
+static uint64 serve_round = 0;
+static TimestampTz scanner_retry_at = 0;	/* after a failed scanner start */
 
 static void
 launcher_detach(int code, Datum arg)
@@ -52,84 +84,132 @@ launcher_detach(int code, Datum arg)
 	LWLockRelease(de_shared->lock);
 }
 
+static void
+init_database_hash(void)
+{
+	HASHCTL		ctl;
+
+	db_context = AllocSetContextCreate(TopMemoryContext,
+									   "dataexport launcher databases",
+									   ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(DeDbEntry);
+	ctl.hcxt = db_context;
+	db_hash = hash_create("dataexport launcher databases", 64, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static DeDbEntry *
+database_entry(Oid dboid)
+{
+	bool		found;
+	DeDbEntry  *e = hash_search(db_hash, &dboid, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		e->dirty = false;
+		e->seen = true;
+		e->wake_at = 0;
+		e->served = 0;
+	}
+	return e;
+}
+
+static void
+wake_database_at(Oid dboid, TimestampTz when)
+{
+	DeDbEntry  *e = database_entry(dboid);
+
+	if (e->wake_at == 0 || when < e->wake_at)
+		e->wake_at = when;
+}
+
 /* Every database that accepts connections, marked dirty; entries of
  * databases that no longer exist are dropped. */
 static void
-mark_all_databases_dirty(void)
+refresh_database_list(void)
 {
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
-	Oid			live[DE_MAX_DATABASES];
-	int			nlive = 0;
+	HASH_SEQ_STATUS status;
+	DeDbEntry  *e;
+
+	hash_seq_init(&status, db_hash);
+	while ((e = hash_seq_search(&status)) != NULL)
+		e->seen = false;
 
 	StartTransactionCommand();
 	(void) GetTransactionSnapshot();
 	rel = table_open(DatabaseRelationId, AccessShareLock);
 	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL &&
-		   nlive < DE_MAX_DATABASES)
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
+		CHECK_FOR_INTERRUPTS();
 		if (db->datallowconn && !db->datistemplate)
-			live[nlive++] = db->oid;
+		{
+			e = database_entry(db->oid);
+			e->seen = true;
+			e->dirty = true;
+		}
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
 
-	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
-	{
-		DeDatabase *db = &de_shared->databases[i];
-		bool		exists = false;
-
-		for (int j = 0; j < nlive; j++)
-			exists |= (live[j] == db->dboid);
-		if (!exists)
-			memset(db, 0, sizeof(*db));
-	}
-	for (int j = 0; j < nlive; j++)
-	{
-		DeDatabase *free_entry = NULL;
-		bool		known = false;
-
-		for (int i = 0; i < DE_MAX_DATABASES && !known; i++)
-		{
-			DeDatabase *db = &de_shared->databases[i];
-
-			if (db->dboid == live[j])
-			{
-				db->dirty = true;
-				known = true;
-			}
-			else if (db->dboid == InvalidOid && free_entry == NULL)
-				free_entry = db;
-		}
-		if (!known && free_entry)
-		{
-			free_entry->dboid = live[j];
-			free_entry->dirty = true;
-		}
-	}
-	LWLockRelease(de_shared->lock);
+	hash_seq_init(&status, db_hash);
+	while ((e = hash_seq_search(&status)) != NULL)
+		if (!e->seen)
+			(void) hash_search(db_hash, &e->dboid, HASH_REMOVE, NULL);
 }
 
+/* Takes the databases dirtied since the last call, and the last scanner's
+ * report, out of shared memory. */
 static void
-mark_dirty_locked(Oid dboid)
+drain_dirty_databases(void)
 {
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
-		if (de_shared->databases[i].dboid == dboid)
-			de_shared->databases[i].dirty = true;
+	Oid			dirty[DE_DIRTY_RING];
+	int			ndirty;
+	bool		overflow;
+	DeScanReport report;
+
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	ndirty = de_shared->ndirty;
+	memcpy(dirty, de_shared->dirty, sizeof(Oid) * ndirty);
+	overflow = de_shared->dirty_overflow;
+	de_shared->ndirty = 0;
+	de_shared->dirty_overflow = false;
+	report = de_shared->scan_report;
+	de_shared->scan_report.dboid = InvalidOid;
+	LWLockRelease(de_shared->lock);
+
+	for (int i = 0; i < ndirty; i++)
+		database_entry(dirty[i])->dirty = true;
+	if (OidIsValid(report.dboid) && report.installed)
+	{
+		if (report.more)
+			database_entry(report.dboid)->dirty = true;
+		if (report.next_retry != 0)
+			wake_database_at(report.dboid, report.next_retry);
+	}
+	if (overflow)
+		refresh_database_list();
 }
 
 /* Frees the slots of workers that have exited; their database is scanned
- * again, which re-queues an export whose worker died mid-way. */
-static void
+ * again, which re-queues an export whose worker died mid-way.  Returns true
+ * when a slot still holds a live worker of a previous launcher: we get no
+ * exit notification for those, so the caller polls. */
+static bool
 reap_workers(void)
 {
 	bool		any = false;
+	bool		foreign = false;
+	Oid		   *freed = palloc(sizeof(Oid) * de_shared->nslots);
+	int			nfreed = 0;
 
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < de_shared->nslots; i++)
@@ -145,11 +225,14 @@ reap_workers(void)
 		else					/* started by a previous launcher */
 			stopped = slot->pid == 0 || kill(slot->pid, 0) != 0;
 		if (!stopped)
+		{
+			foreign |= worker_handles[i] == NULL;
 			continue;
+		}
 		if (worker_handles[i] != NULL)
 			pfree(worker_handles[i]);
 		worker_handles[i] = NULL;
-		mark_dirty_locked(slot->dboid);
+		freed[nfreed++] = slot->dboid;
 		slot->state = DE_SLOT_FREE;
 		slot->pid = 0;
 		slot->export_id = 0;
@@ -157,8 +240,12 @@ reap_workers(void)
 		any = true;
 	}
 	LWLockRelease(de_shared->lock);
+	for (int i = 0; i < nfreed; i++)
+		database_entry(freed[i])->dirty = true;
+	pfree(freed);
 	if (any)
 		ConditionVariableBroadcast(&de_shared->finished);
+	return foreign;
 }
 
 static BackgroundWorkerHandle *
@@ -186,10 +273,19 @@ start_worker(const char *function, const char *name, Datum main_arg,
 	return handle;
 }
 
+static bool scanner_running(void);
+
 /* Starts a worker for every slot a scanner claimed. */
 static void
 launch_assigned(void)
 {
+	/* The scanner's own background-worker slot is released only once the
+	 * postmaster has reaped it, and then its exit notification wakes us:
+	 * starting workers before that would fail for nothing when slots are
+	 * scarce. */
+	if (scanner_running())
+		return;
+
 	for (int i = 0; i < de_shared->nslots; i++)
 	{
 		DeSlot	   *slot = &de_shared->slots[i];
@@ -218,19 +314,21 @@ launch_assigned(void)
 		if (worker_handles[i] != NULL)
 			slot->state = DE_SLOT_LAUNCHED;
 		else
+			slot->state = DE_SLOT_UNSTARTED;
+		LWLockRelease(de_shared->lock);
+
+		if (worker_handles[i] == NULL)
 		{
-			/* no background worker slot: the scanner re-queues it later */
+			/* no background worker slot: the next scanner of the database
+			 * puts the export back in the queue, attempt refunded */
 			ereport(WARNING,
 					(errmsg("dataexport could not start a worker for export " INT64_FORMAT,
 							args.export_id),
 					 errhint("Raise max_worker_processes.")));
-			slot->state = DE_SLOT_FREE;
-			for (int d = 0; d < DE_MAX_DATABASES; d++)
-				if (de_shared->databases[d].dboid == args.dboid)
-					de_shared->databases[d].wake_at =
-						TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+			wake_database_at(args.dboid,
+							 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														 DE_START_RETRY_MS));
 		}
-		LWLockRelease(de_shared->lock);
 	}
 }
 
@@ -240,55 +338,103 @@ scanner_running(void)
 	pid_t		pid;
 
 	if (scanner_handle == NULL)
-		return false;
+	{
+		/* one a previous launcher started may still run */
+		LWLockAcquire(de_shared->lock, LW_SHARED);
+		pid = de_shared->scanner_pid;
+		LWLockRelease(de_shared->lock);
+		return pid != 0 && kill(pid, 0) == 0 && BackendPidGetProc(pid) != NULL;
+	}
 	if (GetBackgroundWorkerPid(scanner_handle, &pid) != BGWH_STOPPED)
 		return true;
 	pfree(scanner_handle);
 	scanner_handle = NULL;
+	/* it may have died before clearing its pid */
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	de_shared->scanner_pid = 0;
+	LWLockRelease(de_shared->lock);
 	return false;
 }
 
-/* Starts a scanner for one dirty database, when a slot is free for it to
- * fill.  Returns the time of the next delayed wakeup (0: none). */
+/*
+ * Starts a scanner for the dirty database served least recently, when it has
+ * a slot to fill (or an unstarted export to return).  With other databases
+ * dirty too, the scanner may claim only its fair share of the free slots.
+ * Returns the time of the next delayed wakeup (0: none).
+ */
 static TimestampTz
 maybe_start_scanner(void)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz next_wake = 0;
-	Oid			target = InvalidOid;
-	bool		free_slot = false;
-	bool		busy = scanner_running();	/* one scanner at a time */
+	int			nfree = 0;
+	int			nunstarted = 0;
+	Oid		   *unstarted = palloc(sizeof(Oid) * de_shared->nslots);
+	int			ncandidates = 0;
+	DeDbEntry  *target = NULL;
+	HASH_SEQ_STATUS status;
+	DeDbEntry  *e;
+	DeScannerArgs args;
+	char		name[BGW_MAXLEN];
 
-	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	LWLockAcquire(de_shared->lock, LW_SHARED);
 	for (int i = 0; i < de_shared->nslots; i++)
-		free_slot |= (de_shared->slots[i].state == DE_SLOT_FREE);
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
 	{
-		DeDatabase *db = &de_shared->databases[i];
+		DeSlot	   *slot = &de_shared->slots[i];
 
-		if (db->dboid == InvalidOid)
-			continue;
-		if (db->wake_at != 0 && db->wake_at <= now)
-		{
-			db->wake_at = 0;
-			db->dirty = true;
-		}
-		if (db->wake_at != 0 && (next_wake == 0 || db->wake_at < next_wake))
-			next_wake = db->wake_at;
-		if (db->dirty && free_slot && target == InvalidOid && !busy)
-		{
-			db->dirty = false;
-			target = db->dboid;
-		}
+		if (slot->state == DE_SLOT_FREE)
+			nfree++;
+		else if (slot->state == DE_SLOT_UNSTARTED)
+			unstarted[nunstarted++] = slot->dboid;
 	}
 	LWLockRelease(de_shared->lock);
 
-	if (target != InvalidOid)
+	hash_seq_init(&status, db_hash);
+	while ((e = hash_seq_search(&status)) != NULL)
 	{
-		scanner_handle = start_worker("dataexport_scanner_main", "dataexport scanner",
-									  ObjectIdGetDatum(target), NULL, 0);
-		if (scanner_handle == NULL)
-			de_wake_launcher_for(target);	/* try again on the next round */
+		bool		has_unstarted = false;
+
+		if (e->wake_at != 0 && e->wake_at <= now)
+		{
+			e->wake_at = 0;
+			e->dirty = true;
+		}
+		if (e->wake_at != 0 && (next_wake == 0 || e->wake_at < next_wake))
+			next_wake = e->wake_at;
+		for (int i = 0; i < nunstarted; i++)
+			has_unstarted |= unstarted[i] == e->dboid;
+		if (!e->dirty || (nfree == 0 && !has_unstarted))
+			continue;
+		ncandidates++;
+		if (target == NULL || e->served < target->served ||
+			(e->served == target->served && e->dboid < target->dboid))
+			target = e;
+	}
+	pfree(unstarted);
+
+	/* one scanner at a time, and none while a start is being retried */
+	if (target == NULL || scanner_running())
+		return next_wake;
+	if (now < scanner_retry_at)
+		return (next_wake == 0 || scanner_retry_at < next_wake) ? scanner_retry_at : next_wake;
+
+	args.dboid = target->dboid;
+	args.max_claims = ncandidates > 1 ? Max(1, nfree / ncandidates) : nfree;
+	snprintf(name, sizeof(name), "dataexport scanner for database %u", target->dboid);
+	scanner_handle = start_worker("dataexport_scanner_main", name,
+								  ObjectIdGetDatum(target->dboid), &args, sizeof(args));
+	if (scanner_handle != NULL)
+	{
+		target->dirty = false;
+		target->served = ++serve_round;
+	}
+	else
+	{
+		/* no background worker slot: try again in a second, without
+		 * spinning (the database stays dirty) */
+		scanner_retry_at = TimestampTzPlusMilliseconds(now, DE_START_RETRY_MS);
+		if (next_wake == 0 || scanner_retry_at < next_wake)
+			next_wake = scanner_retry_at;
 	}
 	return next_wake;
 }
@@ -306,6 +452,7 @@ dataexport_launcher_main(Datum arg)
 
 	worker_handles = MemoryContextAllocZero(TopMemoryContext,
 											sizeof(BackgroundWorkerHandle *) * de_shared->nslots);
+	init_database_hash();
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 	de_shared->launcher_latch = &MyProc->procLatch;
 	LWLockRelease(de_shared->lock);
@@ -316,6 +463,7 @@ dataexport_launcher_main(Datum arg)
 		TimestampTz now;
 		TimestampTz next_wake;
 		long		timeout_ms;
+		bool		foreign;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -327,16 +475,21 @@ dataexport_launcher_main(Datum arg)
 		now = GetCurrentTimestamp();
 		if (now >= next_full_scan)
 		{
-			mark_all_databases_dirty();
+			refresh_database_list();
 			next_full_scan = TimestampTzPlusMilliseconds(now, de_naptime_s * 1000L);
 		}
-		reap_workers();
+		drain_dirty_databases();
+		foreign = reap_workers() || (scanner_handle == NULL && scanner_running());
 		launch_assigned();
 		next_wake = maybe_start_scanner();
 
 		if (next_wake == 0 || next_wake > next_full_scan)
 			next_wake = next_full_scan;
 		timeout_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_wake);
+		/* a previous launcher's workers and scanner tell us nothing when
+		 * they exit */
+		if (foreign)
+			timeout_ms = Min(timeout_ms, DE_START_RETRY_MS);
 		/* a running scanner reports its end through the latch */
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 Max(timeout_ms, 10), PG_WAIT_EXTENSION);
@@ -346,38 +499,112 @@ dataexport_launcher_main(Datum arg)
 
 /* ---------------- the scanner ---------------- */
 
+/* NOTIFYs the "failed" state of every export in SPI_tuptable whose column
+ * 2 says 'failed' (column 1: the id); with ncols 1, of every row. */
+static void
+notify_failed_rows(int ncols)
+{
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		char	   *state = ncols > 1 ? de_spi_text((int) i, 2) : "failed";
+
+		if (state != NULL && strcmp(state, "failed") == 0)
+			de_notify_state(de_spi_int8((int) i, 1, &isnull), "failed");
+	}
+}
+
 static void
 scanner_fail_unrunnable(void)
 {
-	/* exports whose role was dropped or lost LOGIN fail cleanly: a worker
-	 * connecting as them would die before it could say why */
+	/* exports whose role was dropped, lost LOGIN or lost CONNECT on this
+	 * database fail cleanly: a worker connecting as them would die before
+	 * it could say why */
 	if (de_spi_exec("UPDATE dataexport.export e SET state = 'failed', "
 					"error = 'Internal error. Your query failed to run.', "
-					"error_detail = CASE WHEN r.oid IS NULL "
-					"THEN 'the requesting role no longer exists' "
-					"ELSE 'the requesting role cannot log in' END "
-					"FROM dataexport.export e2 LEFT JOIN pg_catalog.pg_roles r ON r.oid = e2.owner "
-					"WHERE e.id = e2.id AND e.state = 'queued' "
-					"AND (r.oid IS NULL OR NOT r.rolcanlogin) RETURNING e.id",
+					"error_detail = x.detail, not_before = NULL "
+					"FROM (SELECT e2.id, CASE "
+					" WHEN r.oid IS NULL THEN 'the requesting role no longer exists' "
+					" WHEN NOT r.rolcanlogin THEN 'the requesting role cannot log in' "
+					" WHEN NOT pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') "
+					" THEN 'the requesting role may no longer connect to database ' "
+					"  || pg_catalog.quote_ident(d.datname::text) "
+					" END AS detail "
+					" FROM dataexport.export e2 "
+					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
+					" JOIN pg_catalog.pg_database d "
+					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
+					" WHERE e2.state = 'queued' FOR UPDATE OF e2 SKIP LOCKED) x "
+					"WHERE e.id = x.id AND e.state = 'queued' AND x.detail IS NOT NULL "
+					"RETURNING e.id",
 					0, NULL, false) > 0)
-	{
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
+		notify_failed_rows(1);
+}
 
-			de_notify_state(de_spi_int8((int) i, 1, &isnull), "failed");
-		}
+/*
+ * Exports whose worker the launcher could not start (slots in state
+ * UNSTARTED, named by their claims): back to the queue, the attempt
+ * refunded, after a back-off.  Rows locked by another session (a cancel in
+ * an open transaction) are skipped, not waited for; their claims are
+ * zeroed in "claims" so that their slots stay for the next scan.
+ */
+static void
+scanner_return_unstarted(int64 *claims, int nclaims)
+{
+	StringInfoData list;
+	char		delay[16];
+	const char *params[2];
+	uint64		nkept;
+
+	if (nclaims == 0)
+		return;
+	initStringInfo(&list);
+	appendStringInfoChar(&list, '{');
+	for (int i = 0; i < nclaims; i++)
+		appendStringInfo(&list, "%s" INT64_FORMAT, i > 0 ? "," : "", claims[i]);
+	appendStringInfoChar(&list, '}');
+	snprintf(delay, sizeof(delay), "%d", DE_START_RETRY_MS);
+	params[0] = list.data;
+	params[1] = delay;
+	de_spi_exec("UPDATE dataexport.export e SET state = 'queued', "
+				"attempts = greatest(e.attempts - 1, 0), date_started = NULL, "
+				"not_before = clock_timestamp() + make_interval(secs => $2::integer / 1000.0) "
+				"FROM (SELECT id FROM dataexport.export "
+				" WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
+				" AND state = 'running' FOR UPDATE SKIP LOCKED) AS free "
+				"WHERE e.id = free.id",
+				2, params, false);
+	/* what is still running was locked: keep those slots */
+	nkept = de_spi_exec("SELECT claim FROM dataexport.export "
+						"WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
+						"AND state = 'running'", 1, params, false);
+	for (uint64 k = 0; k < nkept; k++)
+	{
+		bool		isnull;
+		int64		kept = de_spi_int8((int) k, 1, &isnull);
+
+		for (int i = 0; i < nclaims; i++)
+			if (claims[i] == kept)
+				claims[i] = 0;
 	}
 }
 
 /* Exports "running" without a worker: their worker died (crash, restart,
- * SIGTERM).  Re-queue them, or fail them after DE_MAX_ATTEMPTS. */
+ * SIGTERM) before it could record an outcome.  Re-queue them after a
+ * back-off (dataexport.retry_delay); a second lost worker, or
+ * DE_MAX_ATTEMPTS, fails the export (a query that crashes the server must
+ * not crash it again and again).  Either way the end is NOTIFYed.  A slot
+ * is matched by its claim, not the id, so the stale slot of a dropped and
+ * re-created extension's export cannot shelter a new export of the same id.
+ * Rows locked by another session are skipped, never waited for: one
+ * session holding a row lock must not stall the only scanner. */
 static void
 scanner_requeue_orphans(Oid dboid)
 {
 	StringInfoData ids;
 	char		max_attempts[16];
-	const char *params[2];
+	char		delay[16];
+	const char *params[3];
 
 	initStringInfo(&ids);
 	appendStringInfoChar(&ids, '{');
@@ -388,22 +615,36 @@ scanner_requeue_orphans(Oid dboid)
 
 		if (slot->state != DE_SLOT_FREE && slot->dboid == dboid)
 			appendStringInfo(&ids, "%s" INT64_FORMAT, ids.len > 1 ? "," : "",
-							 slot->export_id);
+							 slot->claim);
 	}
 	LWLockRelease(de_shared->lock);
 	appendStringInfoChar(&ids, '}');
 	snprintf(max_attempts, sizeof(max_attempts), "%d", DE_MAX_ATTEMPTS);
+	snprintf(delay, sizeof(delay), "%d", de_retry_delay_ms);
 	params[0] = ids.data;
 	params[1] = max_attempts;
+	params[2] = delay;
 
-	de_spi_exec("UPDATE dataexport.export SET "
-				"state = CASE WHEN attempts >= $2::integer THEN 'failed' ELSE 'queued' END, "
-				"error = CASE WHEN attempts >= $2::integer "
-				"THEN 'Internal error. Your query failed to run.' END, "
-				"error_detail = CASE WHEN attempts >= $2::integer "
-				"THEN 'the export worker stopped before finishing, ' || attempts || ' times' END "
-				"WHERE state = 'running' AND id <> ALL ($1::bigint[])",
-				2, params, false);
+	if (de_spi_exec("UPDATE dataexport.export SET "
+					"lost_workers = lost_workers + 1, "
+					"state = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
+					"THEN 'failed' ELSE 'queued' END, "
+					"error = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
+					"THEN 'Internal error. Your query failed to run.' END, "
+					"error_detail = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
+					"THEN 'the export worker stopped before finishing (server crash or "
+					"worker terminated), ' || lost_workers + 1 || ' times in ' "
+					"|| attempts || ' attempts' END, "
+					"not_before = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
+					"THEN NULL "
+					"ELSE clock_timestamp() + make_interval(secs => $3::integer / 1000.0) END "
+					"WHERE id IN (SELECT id FROM dataexport.export "
+					" WHERE state = 'running' "
+					" AND (claim IS NULL OR claim OPERATOR(pg_catalog.<>) ALL ($1::bigint[])) "
+					" FOR UPDATE SKIP LOCKED) "
+					"RETURNING id, state",
+					3, params, false) > 0)
+		notify_failed_rows(2);
 }
 
 static int
@@ -425,6 +666,13 @@ typedef struct Claim
 	int64		claim;
 } Claim;
 
+/*
+ * Claims up to nfree due exports, round-robin across requesters (a role
+ * plus its forwarded identity, as for dedupe), FIFO within one: an export's
+ * turn is its rank in its requester's queue plus the number of that
+ * requester's exports already running, so that a requester with a long
+ * queue cannot hold back one with a short one.
+ */
 static int
 scanner_claim(int nfree, Claim *claims)
 {
@@ -441,10 +689,21 @@ scanner_claim(int nfree, Claim *claims)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate a random claim token")));
 	snprintf(token, sizeof(token), INT64_FORMAT, random_base);
-	n = de_spi_exec("WITH next AS ("
-					" SELECT id FROM dataexport.export"
-					" WHERE state = 'queued' AND (not_before IS NULL OR not_before <= clock_timestamp())"
-					" ORDER BY id LIMIT $1::integer FOR UPDATE SKIP LOCKED) "
+	n = de_spi_exec("WITH running AS ("
+					" SELECT owner, owner_settings, count(*) AS n FROM dataexport.export"
+					" WHERE state = 'running' GROUP BY owner, owner_settings), "
+					"ranked AS ("
+					" SELECT q.id, COALESCE(r.n, 0) + row_number() OVER ("
+					"  PARTITION BY q.owner, q.owner_settings ORDER BY q.id) AS turn"
+					" FROM dataexport.export q LEFT JOIN running r"
+					"  ON r.owner OPERATOR(pg_catalog.=) q.owner"
+					"  AND r.owner_settings OPERATOR(pg_catalog.=) q.owner_settings"
+					" WHERE q.state = 'queued'"
+					" AND (q.not_before IS NULL OR q.not_before <= clock_timestamp())), "
+					"next AS ("
+					" SELECT e.id FROM dataexport.export e JOIN ranked ON ranked.id = e.id"
+					" WHERE e.state = 'queued'"
+					" ORDER BY ranked.turn, e.id LIMIT $1::integer FOR UPDATE OF e SKIP LOCKED) "
 					"UPDATE dataexport.export e SET state = 'running', attempts = attempts + 1, "
 					"date_started = clock_timestamp(), claim = $2::bigint # e.id "
 					"FROM next WHERE e.id = next.id RETURNING e.id, e.owner, e.claim",
@@ -473,13 +732,41 @@ scanner_next_retry(void)
 	return isnull ? 0 : DatumGetTimestampTz(d);
 }
 
+/* Tells the launcher what this scan found (shmem.h, DeScanReport). */
 static void
-scanner_forget_database(Oid dboid)
+scanner_report(Oid dboid, bool installed, bool more, TimestampTz next_retry)
 {
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
-		if (de_shared->databases[i].dboid == dboid)
-			memset(&de_shared->databases[i], 0, sizeof(DeDatabase));
+	de_shared->scanner_pid = 0;
+	de_shared->scan_report.dboid = dboid;
+	de_shared->scan_report.installed = installed;
+	de_shared->scan_report.more = more;
+	de_shared->scan_report.next_retry = next_retry;
+	LWLockRelease(de_shared->lock);
+}
+
+/* Frees the UNSTARTED slots whose exports this scan returned to the queue
+ * (committed), by claim; a zeroed claim (a locked row) keeps its slot. */
+static void
+scanner_free_returned(Oid dboid, const int64 *claims, int nclaims)
+{
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < de_shared->nslots; i++)
+	{
+		DeSlot	   *slot = &de_shared->slots[i];
+
+		if (slot->state != DE_SLOT_UNSTARTED || slot->dboid != dboid)
+			continue;
+		for (int j = 0; j < nclaims; j++)
+			if (claims[j] != 0 && slot->claim == claims[j])
+			{
+				slot->state = DE_SLOT_FREE;
+				slot->export_id = 0;
+				slot->pid = 0;
+				slot->cancel_requested = false;
+				break;
+			}
+	}
 	LWLockRelease(de_shared->lock);
 }
 
@@ -501,21 +788,18 @@ scanner_assign(Oid dboid, const Claim *claims, int nclaims, TimestampTz next_ret
 		slot->export_id = claims[c].id;
 		slot->claim = claims[c].claim;
 		slot->pid = 0;
+		slot->started = 0;
 		slot->cancel_requested = false;
 		pg_atomic_write_u64(&slot->rows, 0);
 		pg_atomic_write_u64(&slot->bytes, 0);
 		c++;
 	}
+	LWLockRelease(de_shared->lock);
 	/* only the scanner fills slots and only the launcher frees them, so
 	 * every claim has found a slot */
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
-		if (de_shared->databases[i].dboid == dboid)
-		{
-			de_shared->databases[i].wake_at = next_retry;
-			if (c < nclaims)
-				de_shared->databases[i].dirty = true;
-		}
-	LWLockRelease(de_shared->lock);
+	if (c < nclaims)
+		elog(WARNING, "dataexport scanner found no slot for %d claimed exports",
+			 nclaims - c);
 }
 
 /*
@@ -526,19 +810,36 @@ scanner_assign(Oid dboid, const Claim *claims, int nclaims, TimestampTz next_ret
 void
 dataexport_scanner_main(Datum arg)
 {
-	Oid			dboid = DatumGetObjectId(arg);
+	DeScannerArgs args;
+	Oid			dboid;
 	DeUserSwitch sw;
 	Claim	   *claims;
 	int			nclaims = 0;
+	int			limit = 0;
+	int64	   *returned;
+	int			nreturned = 0;
 	TimestampTz next_retry = 0;
 	bool		installed;
 
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	dboid = args.dboid;
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("dataexport scanner");
+	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
+	de_shared->scanner_pid = MyProcPid;
+	LWLockRelease(de_shared->lock);
 
 	claims = palloc0(sizeof(Claim) * de_shared->nslots);
+	returned = palloc0(sizeof(int64) * de_shared->nslots);
+	LWLockAcquire(de_shared->lock, LW_SHARED);
+	for (int i = 0; i < de_shared->nslots; i++)
+		if (de_shared->slots[i].state == DE_SLOT_UNSTARTED &&
+			de_shared->slots[i].dboid == dboid)
+			returned[nreturned++] = de_shared->slots[i].claim;
+	LWLockRelease(de_shared->lock);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -548,9 +849,11 @@ dataexport_scanner_main(Datum arg)
 	if (installed)
 	{
 		de_become_owner(&sw);
+		scanner_return_unstarted(returned, nreturned);
 		scanner_fail_unrunnable();
 		scanner_requeue_orphans(dboid);
-		nclaims = scanner_claim(count_free_slots(), claims);
+		limit = Min(count_free_slots(), args.max_claims);
+		nclaims = limit > 0 ? scanner_claim(limit, claims) : 0;
 		next_retry = scanner_next_retry();
 		de_restore_user(&sw);
 	}
@@ -559,10 +862,11 @@ dataexport_scanner_main(Datum arg)
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
 
-	if (!installed)
-		scanner_forget_database(dboid);
-	else
-		scanner_assign(dboid, claims, nclaims, next_retry);
+	scanner_free_returned(dboid, returned, nreturned);
+	scanner_assign(dboid, claims, nclaims, next_retry);
+	/* a full share claimed, or slots given back: there may be more to do */
+	scanner_report(dboid, installed, (limit > 0 && nclaims == limit) || nreturned > 0,
+				   next_retry);
 	de_wake_launcher();
 	proc_exit(0);
 }

@@ -97,32 +97,20 @@ de_wake_launcher(void)
 		SetLatch(latch);
 }
 
+/* Adds the database to the ring of dirtied databases (or, when the ring is
+ * full, asks for a rescan of all of them) and wakes the launcher. */
 void
 de_wake_launcher_for(Oid dboid)
 {
-	DeDatabase *free_entry = NULL;
-	bool		marked = false;
+	bool		known = false;
 
 	LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < DE_MAX_DATABASES; i++)
-	{
-		DeDatabase *db = &de_shared->databases[i];
-
-		if (db->dboid == dboid)
-		{
-			db->dirty = true;
-			marked = true;
-			break;
-		}
-		if (db->dboid == InvalidOid && free_entry == NULL)
-			free_entry = db;
-	}
-	if (!marked && free_entry != NULL)
-	{
-		free_entry->dboid = dboid;
-		free_entry->dirty = true;
-		free_entry->wake_at = 0;
-	}
+	for (int i = 0; i < de_shared->ndirty && !known; i++)
+		known = de_shared->dirty[i] == dboid;
+	if (!known && de_shared->ndirty < DE_DIRTY_RING)
+		de_shared->dirty[de_shared->ndirty++] = dboid;
+	else if (!known)
+		de_shared->dirty_overflow = true;
 	LWLockRelease(de_shared->lock);
 	de_wake_launcher();
 }

@@ -1,0 +1,14 @@
+/*
+ * queue.h
+ *	  Admission to the export queue: the per-requester cap on unfinished
+ *	  exports (dataexport.max_queued_per_role).
+ */
+#ifndef DATAEXPORT_QUEUE_H
+#define DATAEXPORT_QUEUE_H
+
+/* Raises 53400 when the current requester (role plus forwarded identity)
+ * already has dataexport.max_queued_per_role unfinished exports in this
+ * database.  Called inside SPI, before the export is inserted. */
+extern void de_check_queue_cap(void);
+
+#endif

@@ -1,0 +1,127 @@
+# Short of background-worker slots (issue 6, section 4):
+#  - with max_worker_processes = 4 and pg_cron preloaded, one slot is left
+#    for dataexport's scanner and workers; with max_workers = 2 the launcher
+#    regularly fails to start a claimed export's worker.  Such an export goes
+#    back to the queue without spending an attempt: 8 of 8 exports succeed,
+#    each with attempts = 1, and none is left running;
+#  - while a parallel worker holds the last slot, the scanner cannot start:
+#    the launcher retries after a back-off instead of spinning (its CPU time
+#    over 3 s stays small), and the export runs once the slot is free.
+use strict;
+use warnings FATAL => 'all';
+
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
+
+my $json = JSON::PP->new->canonical;
+
+my $node = PostgreSQL::Test::Cluster->new('bgworker_shortage');
+$node->init;
+my $host = $node->host;
+$node->append_conf('postgresql.conf', <<"EOC");
+shared_preload_libraries = 'dataexport,pg_cron'
+cron.database_name = 'postgres'
+cron.host = '$host'
+max_worker_processes = 4
+dataexport.max_workers = 2
+dataexport.naptime = 60
+dataexport.retry_delay = 200
+EOC
+$node->start;
+
+load_demo($node, 'postgres');
+
+# The logical replication launcher, pg_cron's launcher and ours hold three
+# of the four background-worker slots.
+ok( $node->poll_query_until(
+		'postgres', q{
+		SELECT count(*) FROM pg_stat_activity
+		WHERE backend_type IN ('logical replication launcher', 'pg_cron launcher',
+							   'dataexport launcher')},
+		'3'),
+	'three of the four background-worker slots are taken');
+
+sub create_export
+{
+	my ($sql) = @_;
+	my $p = $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
+	return $json->decode(
+		$node->safe_psql('postgres', "SELECT dataexport_create(\$p\$$p\$p\$)"))
+	  ->{id};
+}
+
+# ---- 8 exports through one free background-worker slot ----
+my @ids = map { create_export("SELECT $_ AS n, pg_sleep(0.2) AS z") } 1 .. 8;
+for my $id (@ids)
+{
+	is( $node->safe_psql('postgres',
+			"SELECT dataexport_wait($id, '90 s')->>'state'"),
+		'succeeded',
+		"export $id succeeds");
+}
+is( $node->safe_psql(
+		'postgres',
+		'SELECT string_agg(attempts::text, \',\' ORDER BY id) FROM dataexport.export '
+		  . "WHERE id IN (" . join(',', @ids) . ")"),
+	join(',', (1) x 8),
+	'each of the 8 exports spent exactly one attempt');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+	'0',
+	'nothing left queued or running');
+like(
+	slurp_file($node->logfile),
+	qr/dataexport could not start a worker for export \d+/,
+	'a worker start did fail for lack of slots (the path was exercised)');
+
+# ---- the scanner itself cannot start: no spinning ----
+my $launcher_pid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataexport launcher'");
+like($launcher_pid, qr/^\d+$/, 'launcher pid');
+
+sub cpu_ticks
+{
+	my @f = split / /, (split /\) /, slurp_file("/proc/$launcher_pid/stat"))[1];
+	return $f[11] + $f[12];    # utime + stime (fields 14 and 15)
+}
+
+# A parallel worker holds the last slot for 6 s.
+my $holder = $node->background_psql('postgres');
+$holder->query_safe(
+	'SET force_parallel_mode = on; SET max_parallel_workers_per_gather = 1; '
+	  . 'SET parallel_leader_participation = off');
+$holder->query_until(qr/holding/, "\\echo holding\nSELECT pg_sleep(6);\n");
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'",
+		'1'),
+	'a parallel worker holds the last background-worker slot');
+
+my $t0 = time;
+my $blocked = create_export('SELECT 42 AS answer');
+usleep(500_000);
+my $before = cpu_ticks();
+sleep 3;
+my $used = cpu_ticks() - $before;
+cmp_ok($used, '<', 30,
+	"launcher used $used ticks of CPU in 3 s while it could not start a scanner (no spin)");
+is( $node->safe_psql('postgres',
+		"SELECT state FROM dataexport.export WHERE id = $blocked"),
+	'queued',
+	'the export waits in the queue meanwhile');
+
+$holder->quit;
+my $rec = $json->decode(
+	$node->safe_psql('postgres', "SELECT dataexport_wait($blocked, '60 s')"));
+is($rec->{state}, 'succeeded', 'once the slot is free the export succeeds');
+is($rec->{attempts}, 1, 'with one attempt');
+
+$node->stop;
+done_testing();

@@ -1,0 +1,103 @@
+# CONNECT revoked while queued (issue 6, section 4): the scanner checks the
+# requester's CONNECT privilege on the database before claiming, and fails
+# the export at once with a clear errorDetail and a NOTIFY, instead of a
+# worker dying with FATAL four times.
+use strict;
+use warnings FATAL => 'all';
+
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
+
+my $json = JSON::PP->new->canonical;
+
+my $node = PostgreSQL::Test::Cluster->new('connect_revoked');
+$node->init;
+$node->append_conf('postgresql.conf', <<'EOC');
+shared_preload_libraries = 'dataexport'
+dataexport.max_workers = 1
+dataexport.naptime = 60
+dataexport.retry_delay = 200
+EOC
+$node->start;
+
+load_demo($node, 'postgres');
+$node->safe_psql('postgres',
+	'GRANT EXECUTE ON FUNCTION dataexport_create(jsonb) TO alice');
+
+my $listener = $node->background_psql('postgres');
+$listener->query_safe('LISTEN dataexport');
+my @notes;
+
+sub wait_notification
+{
+	my ($id, $state) = @_;
+	my $deadline = time + 30;
+	while (time < $deadline)
+	{
+		my $out = $listener->query_safe('SELECT 1');
+		push @notes, $json->decode($1)
+		  while $out =~ /Asynchronous notification "dataexport" with payload "(.*?)" received/g;
+		return 1 if grep { $_->{id} == $id && $_->{state} eq $state } @notes;
+		usleep(50_000);
+	}
+	return 0;
+}
+
+# The only worker slot is held by a blocked export.
+my $lock = $node->background_psql('postgres');
+$lock->query_safe('SELECT pg_advisory_lock(7014)');
+my $blocker = $json->decode(
+	$node->safe_psql(
+		'postgres',
+		"SELECT dataexport_create('{\"query_type\": \"SQL\", \"query_info\": "
+		  . "{\"sql\": \"SELECT pg_advisory_xact_lock_shared(7014)::text AS l\"}}')"))->{id};
+ok( $node->poll_query_until(
+		'postgres', "SELECT state FROM dataexport.export WHERE id = $blocker",
+		'running'),
+	'the blocker holds the only worker slot');
+
+my $discover = $json->encode(
+	{
+		query_type => 'Discover',
+		query_info => {
+			field => [ 'id', 'message' ],
+			query => '',
+			start => '2026-11-01T00:00:00',
+			end => '2026-11-28T00:00:00',
+			sort => 'id'
+		}
+	});
+my $id = $json->decode(
+	$node->safe_psql(
+		'postgres', "SELECT dataexport_create(\$p\$$discover\$p\$)",
+		connstr => $node->connstr('postgres') . ' user=alice'))->{id};
+is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
+	'queued', 'alice\'s export waits in the queue');
+
+$node->safe_psql('postgres', 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC');
+$lock->query_safe('SELECT pg_advisory_unlock(7014)');
+$lock->quit;
+
+ok(wait_notification($id, 'failed'), 'NOTIFY failed for alice\'s export');
+my $rec = $json->decode(
+	$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
+is($rec->{state}, 'failed', 'the export failed');
+is( $rec->{errorDetail},
+	'the requesting role may no longer connect to database postgres',
+	'errorDetail says why');
+is($rec->{attempts}, 0, 'no worker was started for it');
+is($rec->{fileOid}, undef, 'no file');
+unlike(
+	slurp_file($node->logfile),
+	qr/FATAL:  permission denied for database/,
+	'no worker died with FATAL');
+
+$listener->quit;
+$node->stop;
+done_testing();
