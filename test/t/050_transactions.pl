@@ -33,6 +33,7 @@ shared_preload_libraries = 'dataexport'
 dataexport.naptime = 60
 dataexport.max_workers = 2
 max_prepared_transactions = 4
+dataexport.max_queued_per_role = 0
 EOC
 $node->start;
 load_demo($node, 'postgres');

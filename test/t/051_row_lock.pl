@@ -1,0 +1,162 @@
+# A session that holds an export's row lock (a cancel in a transaction left
+# open) must not stall anyone else's exports:
+#  - the export's worker gives up waiting for the lock (bookkeeping lock
+#    timeout) and frees its slot, so another role's export runs meanwhile;
+#  - the scanner skips the locked row instead of waiting for it, also when
+#    the locked export's worker is gone;
+#  - once the session commits, the export ends cancelled; nothing is left
+#    running and no large object is orphaned.
+use strict;
+use warnings FATAL => 'all';
+
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
+use Time::HiRes qw(time usleep);
+
+my $json = JSON::PP->new->canonical;
+
+my $node = PostgreSQL::Test::Cluster->new('row_lock');
+$node->init;
+$node->append_conf('postgresql.conf', <<'EOC');
+shared_preload_libraries = 'dataexport'
+dataexport.max_workers = 1
+dataexport.naptime = 2
+dataexport.retry_delay = 200
+EOC
+$node->start;
+load_demo($node, 'postgres');
+
+sub create_export
+{
+	my ($payload, $user) = @_;
+	my $sql = "SELECT dataexport_create(\$p\$$payload\$p\$)";
+	return $json->decode(defined $user
+		? $node->safe_psql('postgres', $sql,
+			connstr => $node->connstr('postgres') . " user=$user")
+		: $node->safe_psql('postgres', $sql));
+}
+
+sub sql_payload
+{
+	my ($sql) = @_;
+	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
+}
+
+my $bob_payload = $json->encode(
+	{
+		query_type => 'Discover',
+		query_info => {
+			field => [ 'id', 'message' ],
+			query => '',
+			start => '2026-11-01T00:00:00',
+			end => '2026-11-28T00:00:00',
+			sort => 'id'
+		}
+	});
+
+sub state_of
+{
+	my ($id) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT state FROM dataexport.export WHERE id = $id");
+}
+
+my $lo_before = $node->safe_psql('postgres',
+	'SELECT count(*) FROM pg_largeobject_metadata');
+
+# ---- the worker of a row-locked export gives its slot up ----
+my $lock = $node->background_psql('postgres');
+$lock->query_safe('SELECT pg_advisory_lock(7051)');
+my $a = create_export(
+	sql_payload('SELECT 1 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) FROM dataexport_progress() WHERE id = $a->{id} AND pid IS NOT NULL",
+		'1'),
+	'export A is running in the only slot');
+
+# the canceller leaves its transaction open
+my $canceller = $node->background_psql('postgres');
+$canceller->query_safe('BEGIN');
+$canceller->query_safe("SELECT dataexport_cancel($a->{id})");
+
+# A's query finishes; its worker now needs A's row
+$lock->query_safe('SELECT pg_advisory_unlock(7051)');
+my $b = create_export($bob_payload, 'bob');
+my $t0 = time;
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state FROM dataexport.export WHERE id = $b->{id}",
+		'succeeded'),
+	'bob\'s export runs while A\'s row stays locked');
+my $waited = time - $t0;
+ok($waited < 60, sprintf('within a bounded time (%.1f s)', $waited));
+is($canceller->query_safe('SELECT 1'), '1',
+	'the canceller\'s transaction is still open meanwhile');
+
+$canceller->query_safe('COMMIT');
+ok($node->poll_query_until('postgres',
+	"SELECT state FROM dataexport.export WHERE id = $a->{id}", 'cancelled'),
+	'A ends cancelled once the canceller commits');
+
+# ---- the scanner skips a locked row whose worker is gone ----
+$lock->query_safe('SELECT pg_advisory_lock(7051)');
+my $c = create_export(
+	sql_payload('SELECT 2 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) FROM dataexport_progress() WHERE id = $c->{id} AND pid IS NOT NULL",
+		'1'),
+	'export C is running');
+my $cpid = $node->safe_psql('postgres',
+	"SELECT pid FROM dataexport_progress() WHERE id = $c->{id}");
+$canceller->query_safe('BEGIN');
+$canceller->query_safe("SELECT dataexport_cancel($c->{id})");
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($cpid)");
+$lock->query_safe('SELECT pg_advisory_unlock(7051)');
+
+my $d = create_export(
+	$json->encode(
+		{
+			query_type => 'Discover',
+			query_info => {
+				field => [ 'id' ],
+				query => '',
+				start => '2026-11-01T00:00:00',
+				end => '2026-11-28T00:00:00',
+				sort => 'id'
+			}
+		}),
+	'bob');
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state FROM dataexport.export WHERE id = $d->{id}",
+		'succeeded'),
+	'bob\'s next export runs: the scanner did not wait for C\'s row');
+is(state_of($c->{id}), 'running', 'C is still locked and running meanwhile');
+$canceller->query_safe('COMMIT');
+is(state_of($c->{id}), 'cancelled', 'C ends cancelled');
+
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')",
+		'0'),
+	'nothing is left queued or running');
+is( $node->safe_psql(
+		'postgres',
+		'SELECT count(*) FROM pg_largeobject_metadata m WHERE NOT EXISTS '
+		  . '(SELECT 1 FROM dataexport.export e WHERE e.file_oid = m.oid)'),
+	'0',
+	'no orphan large object');
+is( $node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject_metadata'),
+	$lo_before + 2, 'exactly the two files of bob\'s exports');
+
+$lock->quit;
+$canceller->quit;
+$node->stop;
+done_testing();
