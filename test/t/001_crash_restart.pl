@@ -19,19 +19,13 @@ use DataexportTest;
 
 my $json = JSON::PP->new;
 
-my $node = PostgreSQL::Test::Cluster->new('crash_restart');
-$node->init;
 # One worker slot, so that a second export deterministically waits in the
 # queue behind a first one.
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('crash_restart', <<'EOC', demo => 'postgres');
 dataexport.retry_delay = 200
 dataexport.naptime = 2
 dataexport.max_workers = 1
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 
 # ~8 s: 400 rows, 20 ms each.
 my $slow_sql = 'SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g';

@@ -16,18 +16,12 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('concurrency');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('concurrency', <<'EOC', demo => 'postgres');
 dataexport.retry_delay = 200
 dataexport.naptime = 2
 dataexport.max_workers = 2
 max_connections = 120
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 
 # What each pgbench client got back from dataexport_create.
 $node->safe_psql(

@@ -19,21 +19,11 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('pg_cron');
-$node->init;
-# pg_cron connects with libpq; the test cluster listens on a Unix socket
-# only, so point cron.host at its directory (local connections are trusted).
-my $host = $node->host;
-$node->append_conf('postgresql.conf', <<"EOC");
-shared_preload_libraries = 'dataexport,pg_cron'
-cron.database_name = 'postgres'
-cron.host = '$host'
+# pg_cron preloaded too; start_node points cron.host at the node's socket.
+my $node = start_node('pg_cron', <<'EOC', pg_cron => 1, demo => 'postgres');
 dataexport.retry_delay = 200
 dataexport.naptime = 2
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
 $node->safe_psql('postgres', 'GRANT USAGE ON SCHEMA cron TO alice');
 

@@ -21,18 +21,12 @@ use Time::HiRes qw(time usleep);
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('cancel_notify');
-$node->init;
 # One worker slot: a blocked export keeps others in the queue.
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('cancel_notify', <<'EOC', demo => 'postgres');
 dataexport.retry_delay = 200
 dataexport.naptime = 2
 dataexport.max_workers = 1
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 
 my $discover = $json->encode(
 	{

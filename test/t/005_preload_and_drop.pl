@@ -29,14 +29,10 @@ is($plain->safe_psql('postgres',
 $plain->stop;
 
 # Preloaded, one worker slot kept busy so that the next export waits.
-my $node = PostgreSQL::Test::Cluster->new('drop_database');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('drop_database', <<'EOC');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 EOC
-$node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE doomed');
 load_demo($node, 'doomed');
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');

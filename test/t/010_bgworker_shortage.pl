@@ -21,21 +21,13 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('bgworker_shortage');
-$node->init;
-my $host = $node->host;
-$node->append_conf('postgresql.conf', <<"EOC");
-shared_preload_libraries = 'dataexport,pg_cron'
-cron.database_name = 'postgres'
-cron.host = '$host'
+my $node = start_node(
+	'bgworker_shortage', <<'EOC', pg_cron => 1, demo => 'postgres');
 max_worker_processes = 4
 dataexport.max_workers = 2
 dataexport.naptime = 60
 dataexport.retry_delay = 200
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 
 # The logical replication launcher, pg_cron's launcher and ours hold three
 # of the four background-worker slots.

@@ -17,18 +17,12 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('role_fairness');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('role_fairness', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 2
 dataexport.naptime = 60
 dataexport.retry_delay = 200
 dataexport.sql_role = 'exporters'
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 $node->safe_psql(
 	'postgres', q{
 	CREATE ROLE exporters NOLOGIN;

@@ -19,16 +19,12 @@ use DataexportTest;
 my $json = JSON::PP->new->canonical;
 my $ndb = 70;
 
-my $node = PostgreSQL::Test::Cluster->new('many_databases');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('many_databases', <<'EOC');
 dataexport.max_workers = 2
 dataexport.naptime = 3600
 dataexport.retry_delay = 200
 fsync = off
 EOC
-$node->start;
 
 # The extension in template1, so that every new database has it.
 $node->safe_psql('template1', 'CREATE EXTENSION dataexport');

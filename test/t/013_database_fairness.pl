@@ -16,15 +16,11 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('database_fairness');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('database_fairness', <<'EOC');
 dataexport.max_workers = 2
 dataexport.naptime = 60
 dataexport.retry_delay = 200
 EOC
-$node->start;
 
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 $node->safe_psql('postgres', "CREATE DATABASE d$_") for 1 .. 3;

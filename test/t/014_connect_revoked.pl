@@ -16,17 +16,11 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('connect_revoked');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('connect_revoked', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
 dataexport.naptime = 60
 dataexport.retry_delay = 200
 EOC
-$node->start;
-
-load_demo($node, 'postgres');
 $node->safe_psql('postgres',
 	'GRANT EXECUTE ON FUNCTION dataexport_create(jsonb) TO alice');
 

@@ -16,15 +16,11 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('launcher_restart');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('launcher_restart', <<'EOC');
 dataexport.max_workers = 1
 dataexport.naptime = 60
 dataexport.retry_delay = 200
 EOC
-$node->start;
 
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 

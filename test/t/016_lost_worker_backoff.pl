@@ -19,16 +19,12 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('lost_worker');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('lost_worker', <<'EOC');
 restart_after_crash = on
 dataexport.max_workers = 1
 dataexport.naptime = 60
 dataexport.retry_delay = 3000
 EOC
-$node->start;
 
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 

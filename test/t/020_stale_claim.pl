@@ -12,20 +12,19 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 use Time::HiRes qw(time usleep);
 
 my $json = JSON::PP->new;
 
-my $node = PostgreSQL::Test::Cluster->new('stale_claim');
-$node->init;
 # Two slots: the new export must be running while the old worker finishes.
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('stale_claim', <<'EOC');
 dataexport.max_workers = 2
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
 sub create_sql_export

@@ -19,16 +19,11 @@ use Time::HiRes qw(time usleep);
 
 my $json = JSON::PP->new;
 
-my $node = PostgreSQL::Test::Cluster->new('role_defaults');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('role_defaults', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
-$node->start;
-load_demo($node, 'postgres');
 $node->safe_psql('postgres', <<'EOS');
 CREATE ROLE exporters;
 GRANT exporters TO alice;

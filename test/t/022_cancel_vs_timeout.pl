@@ -13,19 +13,18 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 use Time::HiRes qw(usleep);
 
 my $json = JSON::PP->new;
 
-my $node = PostgreSQL::Test::Cluster->new('cancel_vs_timeout');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('cancel_vs_timeout', <<'EOC');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
 sub create_sql_export

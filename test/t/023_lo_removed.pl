@@ -11,18 +11,17 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use DataexportTest;
 
 my $json = JSON::PP->new;
 
-my $node = PostgreSQL::Test::Cluster->new('lo_removed');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('lo_removed', <<'EOC');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
-$node->start;
 $node->safe_psql('postgres', <<'EOS');
 CREATE EXTENSION dataexport;
 -- Unlinks every large object it can see; VOLATILE, so that it sees the

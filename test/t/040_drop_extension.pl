@@ -19,13 +19,9 @@ use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('drop_extension');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('drop_extension', <<'EOC');
 dataexport.naptime = 2
 EOC
-$node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE d');
 load_demo($node, 'd');
 

@@ -16,15 +16,9 @@ use lib $FindBin::RealBin;
 use DataexportTest;
 
 my $json = JSON::PP->new->canonical;
-my $conf = <<'EOC';
-shared_preload_libraries = 'dataexport'
-dataexport.naptime = 2
-EOC
+my $conf = "dataexport.naptime = 2\n";
 
-my $src = PostgreSQL::Test::Cluster->new('dump_source');
-$src->init;
-$src->append_conf('postgresql.conf', $conf);
-$src->start;
+my $src = start_node('dump_source', $conf);
 $src->safe_psql('postgres', 'CREATE DATABASE app_db');
 load_demo($src, 'app_db');
 
@@ -66,10 +60,7 @@ $src->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $src->connstr('app_db') 
 	'pg_dump of the database');
 
 # Another cluster, where alice and bob have other OIDs than in the source.
-my $dst = PostgreSQL::Test::Cluster->new('dump_target');
-$dst->init;
-$dst->append_conf('postgresql.conf', $conf);
-$dst->start;
+my $dst = start_node('dump_target', $conf);
 $dst->safe_psql('postgres', 'CREATE ROLE filler1; CREATE ROLE filler2; CREATE ROLE filler3;
 	CREATE ROLE bob LOGIN; CREATE ROLE alice LOGIN; CREATE DATABASE app_db');
 isnt($dst->safe_psql('postgres', "SELECT 'alice'::regrole::oid"),

@@ -25,18 +25,13 @@ use Time::HiRes qw(time usleep);
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('transactions');
-$node->init;
 # naptime 60: an export that starts within a few seconds was woken at commit.
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('transactions', <<'EOC', demo => 'postgres');
 dataexport.naptime = 60
 dataexport.max_workers = 2
 max_prepared_transactions = 4
 dataexport.max_queued_per_role = 0
 EOC
-$node->start;
-load_demo($node, 'postgres');
 
 sub sql_payload
 {

@@ -20,16 +20,11 @@ use Time::HiRes qw(time usleep);
 
 my $json = JSON::PP->new->canonical;
 
-my $node = PostgreSQL::Test::Cluster->new('row_lock');
-$node->init;
-$node->append_conf('postgresql.conf', <<'EOC');
-shared_preload_libraries = 'dataexport'
+my $node = start_node('row_lock', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
-$node->start;
-load_demo($node, 'postgres');
 
 sub create_export
 {
