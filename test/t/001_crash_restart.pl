@@ -17,8 +17,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
 
-my $json = JSON::PP->new;
-
 # One worker slot, so that a second export deterministically waits in the
 # queue behind a first one.
 my $node = start_node('crash_restart', <<'EOC', demo => 'postgres');
@@ -30,48 +28,7 @@ EOC
 # ~8 s: 400 rows, 20 ms each.
 my $slow_sql = 'SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g';
 
-sub sql_payload
-{
-	my ($sql) = @_;
-	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-}
-
-my $discover_payload = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
-
-sub psql_as
-{
-	my ($user, $sql) = @_;
-	return $node->safe_psql('postgres', $sql,
-		connstr => $node->connstr('postgres') . " user=$user");
-}
-
-# Creates an export (as $user, default the superuser) and returns its record.
-sub create_export
-{
-	my ($payload, $user) = @_;
-	my $sql = "SELECT dataexport_create(\$p\$$payload\$p\$)";
-	my $out =
-	  defined $user ? psql_as($user, $sql) : $node->safe_psql('postgres', $sql);
-	return $json->decode($out);
-}
-
-sub wait_export
-{
-	my ($id) = @_;
-	return $json->decode(
-		$node->safe_psql('postgres',
-			"SELECT dataexport_wait($id, '90 s')"));
-}
+my $discover = discover_payload();
 
 sub state_of
 {
@@ -126,7 +83,7 @@ my $lo_before = lo_count();
 
 # ---- (a) immediate shutdown (crash) mid-export ----
 {
-	my $rec = create_export(sql_payload($slow_sql));
+	my $rec = create_export($node, sql_payload($slow_sql));
 	my $id = $rec->{id};
 	is($rec->{state}, 'queued', '(a) new export is queued');
 	is($rec->{created}, JSON::PP::true, '(a) new export is created');
@@ -135,7 +92,7 @@ my $lo_before = lo_count();
 	$node->stop('immediate');
 	$node->start;
 
-	$rec = wait_export($id);
+	$rec = wait_export($node, $id, '90 s');
 	is($rec->{state}, 'succeeded', '(a) export re-queued after crash succeeds');
 	is($rec->{rows}, 400, '(a) all 400 rows exported');
 	is($rec->{attempts}, 2, '(a) export ran twice (before and after crash)');
@@ -148,7 +105,7 @@ my $lo_before = lo_count();
 
 # ---- (b) worker killed with SIGTERM mid-export ----
 {
-	my $rec = create_export(
+	my $rec = create_export($node,
 		sql_payload('SELECT g, pg_sleep(0.02) FROM generate_series(1, 300) g'));
 	my $id = $rec->{id};
 	wait_streaming($id, 20);
@@ -162,7 +119,7 @@ my $lo_before = lo_count();
 		'(b) that pid is a dataexport worker');
 	is(kill('TERM', $pid), 1, '(b) SIGTERM sent to the worker');
 
-	$rec = wait_export($id);
+	$rec = wait_export($node, $id, '90 s');
 	is($rec->{state}, 'succeeded', '(b) export re-queued after SIGTERM succeeds');
 	is($rec->{rows}, 300, '(b) all 300 rows exported');
 	is($rec->{attempts}, 2, '(b) export ran twice');
@@ -178,10 +135,10 @@ my $lo_before = lo_count();
 
 # ---- (c) fast restart with one export running and one queued ----
 {
-	my $first = create_export(
+	my $first = create_export($node,
 		sql_payload('SELECT g, pg_sleep(0.02) FROM generate_series(1, 200) g'));
 	wait_streaming($first->{id}, 10);
-	my $second = create_export(
+	my $second = create_export($node,
 		sql_payload('SELECT g, pg_sleep(0.001) AS z FROM generate_series(1, 50) g'));
 	is($second->{created}, JSON::PP::true, '(c) second export created');
 	is(state_of($second->{id}), 'queued',
@@ -189,8 +146,8 @@ my $lo_before = lo_count();
 
 	$node->restart;    # fast
 
-	my $r1 = wait_export($first->{id});
-	my $r2 = wait_export($second->{id});
+	my $r1 = wait_export($node, $first->{id}, '90 s');
+	my $r2 = wait_export($node, $second->{id}, '90 s');
 	is($r1->{state}, 'succeeded', '(c) running export succeeds after restart');
 	is($r1->{rows}, 200, '(c) running export: 200 rows');
 	is($r1->{attempts}, 2, '(c) running export ran twice');
@@ -221,7 +178,7 @@ my $lo_before = lo_count();
 	my ($ret, $stdout, $stderr) = $node->psql(
 		'postgres',
 		"\\set VERBOSITY verbose\nSET ROLE carol;\n"
-		  . "SELECT dataexport_create(\$p\$$discover_payload\$p\$);");
+		  . "SELECT dataexport_create(\$p\$$discover\$p\$);");
 	isnt($ret, 0, '(d) NOLOGIN role: dataexport_create fails');
 	like(
 		$stderr,
@@ -234,7 +191,7 @@ my $lo_before = lo_count();
 	# Keep the only worker slot busy so that dave's and erin's exports wait.
 	my $lock = $node->background_psql('postgres');
 	$lock->query_safe('SELECT pg_advisory_lock(7001)');
-	my $blocker = create_export(
+	my $blocker = create_export($node,
 		sql_payload('SELECT pg_advisory_xact_lock_shared(7001)::text AS locked'));
 	ok( $node->poll_query_until(
 			'postgres',
@@ -242,8 +199,8 @@ my $lo_before = lo_count();
 			'running'),
 		'(d) blocker export occupies the worker slot');
 
-	my $d = create_export($discover_payload, 'dave');
-	my $e = create_export($discover_payload, 'erin');
+	my $d = create_export($node, $discover, user => 'dave');
+	my $e = create_export($node, $discover, user => 'erin');
 	is($d->{state}, 'queued', '(d) dave\'s export is queued');
 	is($e->{state}, 'queued', '(d) erin\'s export is queued');
 
@@ -260,10 +217,10 @@ my $lo_before = lo_count();
 	$lock->query_safe('SELECT pg_advisory_unlock(7001)');
 	$lock->quit;
 
-	my $rb = wait_export($blocker->{id});
+	my $rb = wait_export($node, $blocker->{id}, '90 s');
 	is($rb->{state}, 'succeeded', '(d) blocker export succeeds');
 
-	my $rd = wait_export($d->{id});
+	my $rd = wait_export($node, $d->{id}, '90 s');
 	is($rd->{state}, 'failed', '(d) export of role that lost LOGIN fails');
 	is($rd->{errorDetail}, 'the requesting role cannot log in',
 		'(d) errorDetail says the role cannot log in');
@@ -271,7 +228,7 @@ my $lo_before = lo_count();
 		'(d) user-facing error message');
 	is($rd->{fileOid}, undef, '(d) no file for the failed export');
 
-	my $re = wait_export($e->{id});
+	my $re = wait_export($node, $e->{id}, '90 s');
 	is($re->{state}, 'failed', '(d) export of a dropped role fails');
 	is($re->{errorDetail}, 'the requesting role no longer exists',
 		'(d) errorDetail says the role no longer exists');

@@ -14,8 +14,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
 
-my $json = JSON::PP->new->canonical;
-
 my $node = start_node('concurrency', <<'EOC', demo => 'postgres');
 dataexport.retry_delay = 200
 dataexport.naptime = 2
@@ -35,23 +33,6 @@ $node->safe_psql(
 	GRANT INSERT ON public.create_results TO alice;
 });
 
-sub discover_payload
-{
-	my (%extra) = @_;
-	return $json->encode(
-		{
-			query_type => 'Discover',
-			query_info => {
-				field => [ 'id', 'message' ],
-				query => '',
-				start => '2026-11-01T00:00:00',
-				end => '2026-11-28T00:00:00',
-				sort => 'id'
-			},
-			%extra
-		});
-}
-
 # ---- 50 concurrent identical creates ----
 
 # Both worker slots are held by superuser exports that wait on an advisory
@@ -62,19 +43,9 @@ $lock->query_safe('SELECT pg_advisory_lock(7002)');
 my @blockers;
 for my $n (1 .. 2)
 {
-	my $rec = $json->decode(
-		$node->safe_psql(
-			'postgres',
-			"SELECT dataexport_create(\$p\$"
-			  . $json->encode(
-				{
-					query_type => 'SQL',
-					query_info => {
-						sql =>
-						  "SELECT $n AS n, pg_advisory_xact_lock_shared(7002)::text AS locked"
-					}
-				})
-			  . "\$p\$)"));
+	my $rec = create_export($node,
+		sql_payload(
+			"SELECT $n AS n, pg_advisory_xact_lock_shared(7002)::text AS locked"));
 	push @blockers, $rec->{id};
 }
 ok( $node->poll_query_until(
@@ -150,11 +121,7 @@ is( $node->safe_psql(
 	'the deduplicated export has alice\'s 6 rows');
 
 # Now that it finished, the same request creates a new export.
-my $again = $json->decode(
-	$node->safe_psql(
-		'postgres',
-		"SELECT dataexport_create(\$p\$$same\$p\$)",
-		connstr => $node->connstr('postgres') . ' user=alice'));
+my $again = create_export($node, $same, user => 'alice');
 is($again->{created}, JSON::PP::true,
 	'identical request after completion creates a new export');
 isnt($again->{id}, $alice_id, 'with a new id');

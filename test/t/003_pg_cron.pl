@@ -27,28 +27,10 @@ EOC
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
 $node->safe_psql('postgres', 'GRANT USAGE ON SCHEMA cron TO alice');
 
-sub psql_alice
-{
-	my ($sql) = @_;
-	return $node->safe_psql('postgres', $sql,
-		connstr => $node->connstr('postgres') . ' user=alice');
-}
-
 # ---- a finished export, then backdated so that it is expired ----
-my $fixed = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
-my $first = $json->decode(psql_alice("SELECT dataexport_create(\$p\$$fixed\$p\$)"));
+my $first = create_export($node, discover_payload(), user => 'alice');
 my $done = $json->decode(
-	psql_alice("SELECT dataexport_wait($first->{id}, '60 s')"));
+	psql_as($node, 'alice', "SELECT dataexport_wait($first->{id}, '60 s')"));
 is($done->{state}, 'succeeded', 'first export succeeds');
 is($done->{status}, 'VALID', 'first export is VALID');
 my $oid = $done->{fileOid};
@@ -88,7 +70,7 @@ my $recurring = $json->encode(
 			sort => 'id'
 		}
 	});
-my $alice_job = psql_alice(
+my $alice_job = psql_as($node, 'alice',
 	"SELECT cron.schedule('alice-export', '* * * * *', "
 	  . "\$c\$SELECT dataexport_create('$recurring')\$c\$)");
 like($alice_job, qr/^\d+$/, 'alice scheduled her recurring export');
@@ -109,7 +91,8 @@ is( $node->safe_psql(
 		"SELECT count(*) FROM pg_largeobject_metadata WHERE oid = $oid"),
 	'0',
 	'the large object is unlinked');
-my $after = $json->decode(psql_alice("SELECT dataexport_details($first->{id})"));
+my $after = $json->decode(
+	psql_as($node, 'alice', "SELECT dataexport_details($first->{id})"));
 is($after->{state}, 'expired', 'details: state expired');
 is($after->{status}, 'EXPIRED', 'details: status EXPIRED');
 is($after->{fileOid}, undef, 'details: fileOid null');
@@ -125,7 +108,7 @@ ok( $node->poll_query_until(
 my $cron_export = $node->safe_psql('postgres',
 	"SELECT min(id) FROM dataexport.export WHERE owner_name = 'alice' AND id > $first->{id}");
 my $rec = $json->decode(
-	psql_alice("SELECT dataexport_wait($cron_export, '60 s')"));
+	psql_as($node, 'alice', "SELECT dataexport_wait($cron_export, '60 s')"));
 is($rec->{state}, 'succeeded', 'the cron export succeeded');
 is($rec->{user}{username}, 'alice', 'the cron export is owned by alice');
 ok(!exists $rec->{query}{info}{statsPeriod},
@@ -174,7 +157,7 @@ is( $node->safe_psql(
 	'alice\'s job ran as alice');
 
 $node->safe_psql('postgres', "SELECT cron.unschedule($cleanup_job)");
-psql_alice("SELECT cron.unschedule($alice_job)");
+psql_as($node, 'alice', "SELECT cron.unschedule($alice_job)");
 
 $node->stop;
 done_testing();

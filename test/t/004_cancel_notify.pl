@@ -28,39 +28,7 @@ dataexport.naptime = 2
 dataexport.max_workers = 1
 EOC
 
-my $discover = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
-
-sub sql_payload
-{
-	my ($sql) = @_;
-	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-}
-
-sub psql_as
-{
-	my ($user, $sql) = @_;
-	return $node->safe_psql('postgres', $sql,
-		connstr => $node->connstr('postgres') . " user=$user");
-}
-
-sub create_export
-{
-	my ($payload, $user) = @_;
-	my $sql = "SELECT dataexport_create(\$p\$$payload\$p\$)";
-	return $json->decode(defined $user
-		? psql_as($user, $sql)
-		: $node->safe_psql('postgres', $sql));
-}
+my $discover = discover_payload();
 
 sub lo_count
 {
@@ -108,7 +76,7 @@ sub wait_notification
 # ---- cancel a queued export ----
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7004)');
-my $blocker = create_export(
+my $blocker = create_export($node,
 	sql_payload('SELECT pg_advisory_xact_lock_shared(7004)::text AS locked'));
 ok( $node->poll_query_until(
 		'postgres',
@@ -116,7 +84,7 @@ ok( $node->poll_query_until(
 		'running'),
 	'blocker export occupies the only worker slot');
 
-my $queued = create_export($discover, 'alice');
+my $queued = create_export($node, $discover, user => 'alice');
 is($queued->{state}, 'queued', 'alice\'s export is queued');
 my $qid = $queued->{id};
 
@@ -124,7 +92,7 @@ my $qid = $queued->{id};
 my ($ret, $out, $err) = $node->psql(
 	'postgres',
 	"\\set VERBOSITY verbose\nSELECT dataexport_cancel($qid);",
-	connstr => $node->connstr('postgres') . ' user=bob');
+	connstr => user_connstr($node, 'bob'));
 like(
 	$err,
 	qr/ERROR:  42704: data export $qid does not exist/,
@@ -134,7 +102,8 @@ is( $node->safe_psql(
 	'queued',
 	'still queued after bob\'s attempt');
 
-my $cancelled = $json->decode(psql_as('alice', "SELECT dataexport_cancel($qid)"));
+my $cancelled =
+  $json->decode(psql_as($node, 'alice', "SELECT dataexport_cancel($qid)"));
 is($cancelled->{state}, 'cancelled', 'cancel of a queued export: state cancelled at once');
 is($cancelled->{status}, 'EARLY', 'status stays EARLY (never finished)');
 is( $node->safe_psql(
@@ -147,7 +116,8 @@ is_deeply([ notes_for($qid) ], [ { id => $qid + 0, state => 'cancelled' } ],
 	'exactly one notification for the cancelled export, with id and state');
 
 # Cancelling again is harmless and changes nothing.
-is($json->decode(psql_as('alice', "SELECT dataexport_cancel($qid)"))->{state},
+is( $json->decode(psql_as($node, 'alice', "SELECT dataexport_cancel($qid)"))
+	  ->{state},
 	'cancelled', 'cancelling twice keeps it cancelled');
 
 $lock->query_safe('SELECT pg_advisory_unlock(7004)');
@@ -161,7 +131,7 @@ ok(wait_notification($blocker->{id}, 'succeeded'),
 
 # ---- cancel a running export ----
 my $lo_before = lo_count();
-my $slow = create_export(
+my $slow = create_export($node,
 	sql_payload('SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g'));
 my $sid = $slow->{id};
 ok( $node->poll_query_until(
@@ -197,7 +167,7 @@ ok(defined $elapsed && $elapsed < 1.0,
 	'the running export is interrupted within 1 second');
 $poller->quit;
 
-$rec = $json->decode($node->safe_psql('postgres', "SELECT dataexport_details($sid)"));
+$rec = details_of($node, $sid);
 is($rec->{state}, 'cancelled', 'state is cancelled after the worker stopped');
 is($rec->{fileOid}, undef, 'no file for the cancelled export');
 is($rec->{error}, undef, 'no error recorded for a cancel');
@@ -209,7 +179,7 @@ is(scalar(notes_for($sid)), 1, 'exactly one notification for it');
 # ---- an export created in a transaction that rolls back ----
 my $count_before =
   $node->safe_psql('postgres', 'SELECT count(*) FROM dataexport.export');
-my $rb_out = psql_as('alice',
+my $rb_out = psql_as($node, 'alice',
 	"BEGIN;\nSELECT dataexport_create(\$p\$$discover\$p\$)->>'id';\nROLLBACK;");
 like($rb_out, qr/^\d+$/, 'create inside the transaction returned an id');
 my $rb_id = $rb_out;
@@ -222,13 +192,13 @@ is( $node->safe_psql(
 ($ret, $out, $err) = $node->psql(
 	'postgres',
 	"\\set VERBOSITY verbose\nSELECT dataexport_details($rb_id);",
-	connstr => $node->connstr('postgres') . ' user=alice');
+	connstr => user_connstr($node, 'alice'));
 like(
 	$err,
 	qr/ERROR:  42704: data export $rb_id does not exist/,
 	'details of the rolled-back export: does not exist');
 # A later identical request is not deduplicated against it.
-my $fresh = create_export($discover, 'alice');
+my $fresh = create_export($node, $discover, user => 'alice');
 is($fresh->{created}, JSON::PP::true, 'identical request after rollback creates');
 is( $node->safe_psql(
 		'postgres', "SELECT dataexport_wait($fresh->{id}, '60 s')->>'state'"),
@@ -256,7 +226,7 @@ ok( $node->poll_query_until(
 
 $lo_before = lo_count();
 my $log_offset = -s $node->logfile;
-my $to = create_export(
+my $to = create_export($node,
 	sql_payload('SELECT g AS n, pg_sleep(0.02) AS s FROM generate_series(1, 400) g'));
 my $tid = $to->{id};
 
@@ -293,7 +263,7 @@ ok(scalar(keys %seen_attempts) >= 2,
 	'attempts increased while retrying (saw: '
 	  . join(',', sort keys %seen_attempts) . ')');
 
-$rec = $json->decode($node->safe_psql('postgres', "SELECT dataexport_details($tid)"));
+$rec = details_of($node, $tid);
 is($rec->{state}, 'failed', 'details: state failed');
 is($rec->{attempts}, 2, 'details: 2 attempts (a timeout is retried once)');
 is( $rec->{error},

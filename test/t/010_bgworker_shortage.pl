@@ -10,7 +10,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -18,8 +17,6 @@ use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node(
 	'bgworker_shortage', <<'EOC', pg_cron => 1, demo => 'postgres');
@@ -39,17 +36,10 @@ ok( $node->poll_query_until(
 		'3'),
 	'three of the four background-worker slots are taken');
 
-sub create_export
-{
-	my ($sql) = @_;
-	my $p = $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode(
-		$node->safe_psql('postgres', "SELECT dataexport_create(\$p\$$p\$p\$)"))
-	  ->{id};
-}
-
 # ---- 8 exports through one free background-worker slot ----
-my @ids = map { create_export("SELECT $_ AS n, pg_sleep(0.2) AS z") } 1 .. 8;
+my @ids = map {
+	create_export($node, sql_payload("SELECT $_ AS n, pg_sleep(0.2) AS z"))->{id}
+} 1 .. 8;
 for my $id (@ids)
 {
 	is( $node->safe_psql('postgres',
@@ -97,7 +87,7 @@ ok( $node->poll_query_until(
 	'a parallel worker holds the last background-worker slot');
 
 my $t0 = time;
-my $blocked = create_export('SELECT 42 AS answer');
+my $blocked = create_export($node, sql_payload('SELECT 42 AS answer'))->{id};
 usleep(500_000);
 my $before = cpu_ticks();
 sleep 3;
@@ -110,8 +100,7 @@ is( $node->safe_psql('postgres',
 	'the export waits in the queue meanwhile');
 
 $holder->quit;
-my $rec = $json->decode(
-	$node->safe_psql('postgres', "SELECT dataexport_wait($blocked, '60 s')"));
+my $rec = wait_export($node, $blocked);
 is($rec->{state}, 'succeeded', 'once the slot is free the export succeeds');
 is($rec->{attempts}, 1, 'with one attempt');
 

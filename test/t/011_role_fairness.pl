@@ -7,15 +7,12 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node('role_fairness', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 2
@@ -41,15 +38,12 @@ sub create_many
 		FROM generate_series(1, $n) AS g};
 }
 
-sub psql_as
-{
-	my ($user, $sql, %opts) = @_;
-	return $node->psql('postgres', $sql,
-		connstr => $node->connstr('postgres') . " user=$user", %opts);
-}
-
 # ---- round-robin: bob is not held back by alice's 100 ----
-is(psql_as('alice', create_many('alice', 100)), 0, 'alice queues 100 exports');
+is( $node->psql(
+		'postgres', create_many('alice', 100),
+		connstr => user_connstr($node, 'alice')),
+	0,
+	'alice queues 100 exports');
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) FROM dataexport.export WHERE owner_name = 'alice' "
@@ -57,12 +51,8 @@ ok( $node->poll_query_until(
 		'2'),
 	'both worker slots run alice\'s exports');
 
-my $bob = $json->decode(
-	$node->safe_psql(
-		'postgres',
-		"SELECT dataexport_create('{\"query_type\": \"SQL\", "
-		  . "\"query_info\": {\"sql\": \"SELECT 0 AS bob, pg_sleep(0.5) AS z\"}}')",
-		connstr => $node->connstr('postgres') . ' user=bob'))->{id};
+my $bob = create_export($node,
+	sql_payload('SELECT 0 AS bob, pg_sleep(0.5) AS z'), user => 'bob')->{id};
 is( $node->safe_psql('postgres',
 		"SELECT dataexport_wait($bob, '60 s')->>'state'"),
 	'succeeded',
@@ -82,10 +72,11 @@ cmp_ok(
 	'most of alice\'s exports were still waiting when bob\'s ran');
 
 # ---- the cap (default 100) ----
-my ($ret, $out, $err) = psql_as('bob',
+my ($ret, $out, $err) = $node->psql('postgres',
 	"\\set VERBOSITY verbose\nBEGIN;\n" . create_many('capped', 100)
 	  . ";\nSELECT dataexport_create('{\"query_type\": \"SQL\", "
-	  . "\"query_info\": {\"sql\": \"SELECT 101\"}}');\nROLLBACK;");
+	  . "\"query_info\": {\"sql\": \"SELECT 101\"}}');\nROLLBACK;",
+	connstr => user_connstr($node, 'bob'));
 isnt($ret, 0, 'the 101st unfinished export of bob is refused');
 like($err,
 	qr/ERROR:  53400: too many unfinished data exports/,
@@ -102,8 +93,9 @@ like($err, qr/too many unfinished data exports/, 'a cap of 2 refuses a third');
 	"SET dataexport.max_queued_per_role = 0;\nBEGIN;\n"
 	  . create_many('unlimited', 3) . ";\nROLLBACK;");
 is($out, '3', '0 means no cap');
-($ret, $out, $err) =
-  psql_as('bob', 'SET dataexport.max_queued_per_role = 0');
+($ret, $out, $err) = $node->psql('postgres',
+	'SET dataexport.max_queued_per_role = 0',
+	connstr => user_connstr($node, 'bob'));
 like($err, qr/permission denied to set parameter/,
 	'an ordinary role cannot lift its own cap');
 

@@ -8,7 +8,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -16,7 +15,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
 
-my $json = JSON::PP->new->canonical;
 my $ndb = 70;
 
 my $node = start_node('many_databases', <<'EOC');
@@ -43,12 +41,8 @@ is(kill('STOP', $launcher), 1, 'launcher stopped');
 my %ids;
 for my $i (1 .. $ndb)
 {
-	my $rec = $json->decode(
-		$node->safe_psql(
-			"db$i",
-			"SELECT dataexport_create('{\"query_type\": \"SQL\", "
-			  . "\"query_info\": {\"sql\": \"SELECT $i AS n\"}}')"));
-	$ids{$i} = $rec->{id};
+	$ids{$i} =
+	  create_export($node, sql_payload("SELECT $i AS n"), db => "db$i")->{id};
 }
 
 is(kill('CONT', $launcher), 1, 'launcher continued');

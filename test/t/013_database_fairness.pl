@@ -6,15 +6,12 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node('database_fairness', <<'EOC');
 dataexport.max_workers = 2
@@ -25,20 +22,6 @@ EOC
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 $node->safe_psql('postgres', "CREATE DATABASE d$_") for 1 .. 3;
 $node->safe_psql("d$_", 'CREATE EXTENSION dataexport') for 1 .. 3;
-
-sub payload
-{
-	my ($sql) = @_;
-	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-}
-
-sub create_in
-{
-	my ($db, $sql) = @_;
-	my $p = payload($sql);
-	return $json->decode(
-		$node->safe_psql($db, "SELECT dataexport_create(\$p\$$p\$p\$)"))->{id};
-}
 
 sub create_many_in
 {
@@ -64,7 +47,9 @@ sub wait_all_done
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7013)');
 my @blockers = map {
-	create_in('postgres', "SELECT $_ AS n, pg_advisory_xact_lock_shared(7013)::text AS l")
+	create_export($node,
+		sql_payload("SELECT $_ AS n, pg_advisory_xact_lock_shared(7013)::text AS l"))
+	  ->{id}
 } 1 .. 2;
 ok( $node->poll_query_until(
 		'postgres',
@@ -104,7 +89,8 @@ ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) FROM dataexport.export WHERE state = 'running'", '2'),
 	'(b) both slots run postgres\'s backlog');
-my $lone = create_in('d3', 'SELECT 1 AS lone, pg_sleep(0.5) AS z');
+my $lone = create_export($node,
+	sql_payload('SELECT 1 AS lone, pg_sleep(0.5) AS z'), db => 'd3')->{id};
 is( $node->safe_psql('d3', "SELECT dataexport_wait($lone, '60 s')->>'state'"),
 	'succeeded', '(b) d3\'s export succeeds');
 my ($created, $started) = split /\|/,

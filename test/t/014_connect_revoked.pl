@@ -46,31 +46,14 @@ sub wait_notification
 # The only worker slot is held by a blocked export.
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7014)');
-my $blocker = $json->decode(
-	$node->safe_psql(
-		'postgres',
-		"SELECT dataexport_create('{\"query_type\": \"SQL\", \"query_info\": "
-		  . "{\"sql\": \"SELECT pg_advisory_xact_lock_shared(7014)::text AS l\"}}')"))->{id};
+my $blocker = create_export($node,
+	sql_payload('SELECT pg_advisory_xact_lock_shared(7014)::text AS l'))->{id};
 ok( $node->poll_query_until(
 		'postgres', "SELECT state FROM dataexport.export WHERE id = $blocker",
 		'running'),
 	'the blocker holds the only worker slot');
 
-my $discover = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
-my $id = $json->decode(
-	$node->safe_psql(
-		'postgres', "SELECT dataexport_create(\$p\$$discover\$p\$)",
-		connstr => $node->connstr('postgres') . ' user=alice'))->{id};
+my $id = create_export($node, discover_payload(), user => 'alice')->{id};
 is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
 	'queued', 'alice\'s export waits in the queue');
 
@@ -79,8 +62,7 @@ $lock->query_safe('SELECT pg_advisory_unlock(7014)');
 $lock->quit;
 
 ok(wait_notification($id, 'failed'), 'NOTIFY failed for alice\'s export');
-my $rec = $json->decode(
-	$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
+my $rec = details_of($node, $id);
 is($rec->{state}, 'failed', 'the export failed');
 is( $rec->{errorDetail},
 	'the requesting role may no longer connect to database postgres',

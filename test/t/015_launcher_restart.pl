@@ -6,15 +6,12 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node('launcher_restart', <<'EOC');
 dataexport.max_workers = 1
@@ -24,23 +21,15 @@ EOC
 
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
-sub create
-{
-	my ($sql) = @_;
-	my $p = $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode(
-		$node->safe_psql('postgres', "SELECT dataexport_create(\$p\$$p\$p\$)"))
-	  ->{id};
-}
-
 # ~10 s, enough to outlive the launcher's 5 s restart delay.
-my $running = create('SELECT g, pg_sleep(0.025) FROM generate_series(1, 400) g');
+my $running = create_export($node,
+	sql_payload('SELECT g, pg_sleep(0.025) FROM generate_series(1, 400) g'))->{id};
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) FROM dataexport_progress() WHERE id = $running AND rows > 0",
 		'1'),
 	'the first export is streaming');
-my $queued = create('SELECT 2 AS second');
+my $queued = create_export($node, sql_payload('SELECT 2 AS second'))->{id};
 
 my $launcher = $node->safe_psql('postgres',
 	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataexport launcher'");

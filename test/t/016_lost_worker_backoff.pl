@@ -30,15 +30,6 @@ $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
 my $slow = 'SELECT g, pg_sleep(0.02) FROM generate_series(1, 500) g';
 
-sub create
-{
-	my ($sql) = @_;
-	my $p = $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode(
-		$node->safe_psql('postgres', "SELECT dataexport_create(\$p\$$p\$p\$)"))
-	  ->{id};
-}
-
 # The pid of the export's worker, once it streams (attempt n).
 sub worker_pid
 {
@@ -69,7 +60,7 @@ sub wait_ready
 {
 	my $listener = $node->background_psql('postgres');
 	$listener->query_safe('LISTEN dataexport');
-	my $id = create($slow);
+	my $id = create_export($node, sql_payload($slow))->{id};
 	my $pid = worker_pid($id, 1);
 	is(kill('TERM', $pid), 1, '(a) first worker terminated');
 	$pid = worker_pid($id, 2);
@@ -97,7 +88,7 @@ sub wait_ready
 
 # ---- (b) SIGKILL twice ----
 {
-	my $id = create($slow);
+	my $id = create_export($node, sql_payload($slow))->{id};
 	my $pid = worker_pid($id, 1);
 	ok(defined $pid, '(b) first worker streams');
 	my $killed_at = time;
@@ -123,8 +114,7 @@ sub wait_ready
 			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
 			'failed'),
 		'(b) the export ends failed');
-	my $rec = $json->decode(
-		$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
+	my $rec = details_of($node, $id);
 	is($rec->{attempts}, 2, '(b) after two attempts');
 	like($rec->{errorDetail}, qr/^the export worker stopped before finishing .* 2 times/,
 		'(b) errorDetail says the worker was lost twice');

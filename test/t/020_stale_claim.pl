@@ -8,7 +8,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -17,8 +16,6 @@ use lib $FindBin::RealBin;
 use DataexportTest;
 use Time::HiRes qw(time usleep);
 
-my $json = JSON::PP->new;
-
 # Two slots: the new export must be running while the old worker finishes.
 my $node = start_node('stale_claim', <<'EOC');
 dataexport.max_workers = 2
@@ -26,15 +23,6 @@ dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
-
-sub create_sql_export
-{
-	my ($sql) = @_;
-	my $payload =
-	  $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_create(\$p\$$payload\$p\$)"));
-}
 
 sub wait_until
 {
@@ -50,7 +38,8 @@ sub wait_until
 }
 
 # ---- the old export, running ----
-my $old = create_sql_export(q{SELECT pg_sleep(4) AS s, 'old file' AS which});
+my $old = create_export($node,
+	sql_payload(q{SELECT pg_sleep(4) AS s, 'old file' AS which}));
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) FROM dataexport_progress() WHERE id = $old->{id} AND pid IS NOT NULL",
@@ -65,7 +54,8 @@ like($old_claim, qr/^-?\d+$/, 'the claim sets a claim token');
 # ---- reinstall; the new export gets the same id ----
 $node->safe_psql('postgres',
 	'DROP EXTENSION dataexport; CREATE EXTENSION dataexport');
-my $new = create_sql_export(q{SELECT pg_sleep(4) AS s, 'new file' AS which});
+my $new = create_export($node,
+	sql_payload(q{SELECT pg_sleep(4) AS s, 'new file' AS which}));
 is($new->{id}, $old->{id}, 'the new export reuses the id of the old one');
 
 my $alive = sub {
@@ -95,8 +85,7 @@ is( $node->safe_psql('postgres',
 	'running,true',
 	'the old worker did not finish the new export');
 
-my $rec = $json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($new->{id}, '60 s')"));
+my $rec = wait_export($node, $new->{id});
 is($rec->{state}, 'succeeded', 'the new export succeeds by itself');
 is($rec->{attempts}, 1, 'in one attempt');
 is($rec->{rows}, 1, 'with its own row count');

@@ -8,7 +8,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -16,8 +15,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
 use Time::HiRes qw(time usleep);
-
-my $json = JSON::PP->new;
 
 my $node = start_node('role_defaults', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
@@ -31,43 +28,16 @@ ALTER SYSTEM SET dataexport.sql_role = 'exporters';
 SELECT pg_reload_conf();
 EOS
 
-my $discover = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
-
-sub sql_payload
-{
-	my ($sql) = @_;
-	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-}
+my $discover = discover_payload();
 
 # Creates as $user (undef: the superuser) in a session that turns the
 # read-only default off for itself: creating is a write.
-sub create_export
+sub create_writable
 {
 	my ($payload, $user) = @_;
-	my $sql = "SET default_transaction_read_only = off;\n"
-	  . "SELECT dataexport_create(\$p\$$payload\$p\$)";
-	return $json->decode(
-		$node->safe_psql('postgres', $sql,
-			defined $user
-			? (connstr => $node->connstr('postgres') . " user=$user")
-			: ()));
-}
-
-sub wait_export
-{
-	my ($id) = @_;
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_wait($id, '60 s')"));
+	return create_export($node, $payload,
+		user => $user,
+		setup => 'SET default_transaction_read_only = off;');
 }
 
 sub file_hex
@@ -77,7 +47,7 @@ sub file_hex
 }
 
 # ---- baseline: alice without role defaults ----
-my $base = wait_export(create_export($discover, 'alice')->{id});
+my $base = wait_export($node, create_writable($discover, 'alice')->{id});
 is($base->{state}, 'succeeded', 'baseline export succeeds');
 
 # ---- alice with read-only, serializable, deferrable defaults ----
@@ -86,13 +56,12 @@ ALTER ROLE alice SET default_transaction_read_only = on;
 ALTER ROLE alice SET default_transaction_isolation = 'serializable';
 ALTER ROLE alice SET default_transaction_deferrable = on;
 EOS
-is( $node->safe_psql('postgres', 'SHOW transaction_read_only',
-		connstr => $node->connstr('postgres') . ' user=alice'),
+is( psql_as($node, 'alice', 'SHOW transaction_read_only'),
 	'on',
 	'alice\'s sessions are read-only by default');
 
 my $log_offset = -s $node->logfile;
-my $rec = wait_export(create_export($discover, 'alice')->{id});
+my $rec = wait_export($node, create_writable($discover, 'alice')->{id});
 is($rec->{state}, 'succeeded', 'alice\'s export succeeds despite her defaults');
 is($rec->{attempts}, 1, 'in one attempt');
 is($rec->{error}, undef, 'with no error');
@@ -105,7 +74,8 @@ is( $node->safe_psql('postgres',
 	'the file is owned by alice');
 
 # A failing query is recorded as failed, at once.
-my $fail = wait_export(create_export(sql_payload('SELECT 1/0 AS x'), 'alice')->{id});
+my $fail = wait_export($node,
+	create_writable(sql_payload('SELECT 1/0 AS x'), 'alice')->{id});
 is($fail->{state}, 'failed', 'alice\'s failing export is recorded as failed');
 is($fail->{attempts}, 1, 'at the first attempt (the worker did not die)');
 is($fail->{error}, 'Invalid query. Please fix the query and try again.',
@@ -128,8 +98,8 @@ CREATE TRIGGER refuse_failure BEFORE UPDATE ON dataexport.export
     FOR EACH ROW EXECUTE FUNCTION public.refuse_failure();
 EOS
 $log_offset = -s $node->logfile;
-my $stuck = create_export(sql_payload('SELECT 1/0 AS y'));
-$rec = wait_export($stuck->{id});
+my $stuck = create_writable(sql_payload('SELECT 1/0 AS y'));
+$rec = wait_export($node, $stuck->{id});
 is($rec->{state}, 'failed', 'the export still ends failed (by the scanner)');
 is($rec->{attempts}, 2, 'after the scanner re-queued it once (a second lost worker fails it)');
 is( $rec->{errorDetail},

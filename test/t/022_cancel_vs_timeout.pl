@@ -9,7 +9,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -18,8 +17,6 @@ use lib $FindBin::RealBin;
 use DataexportTest;
 use Time::HiRes qw(usleep);
 
-my $json = JSON::PP->new;
-
 my $node = start_node('cancel_vs_timeout', <<'EOC');
 dataexport.max_workers = 1
 dataexport.naptime = 2
@@ -27,24 +24,9 @@ dataexport.retry_delay = 200
 EOC
 $node->safe_psql('postgres', 'CREATE EXTENSION dataexport');
 
-sub create_sql_export
-{
-	my ($sql) = @_;
-	my $payload =
-	  $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_create(\$p\$$payload\$p\$)"));
-}
-
-sub wait_export
-{
-	my ($id) = @_;
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_wait($id, '60 s')"));
-}
-
 # ---- a DBA cancels the worker's query ----
-my $slow = create_sql_export('SELECT g, pg_sleep(0.05) FROM generate_series(1, 200) g');
+my $slow = create_export($node,
+	sql_payload('SELECT g, pg_sleep(0.05) FROM generate_series(1, 200) g'));
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) FROM dataexport_progress() WHERE id = $slow->{id} "
@@ -68,7 +50,7 @@ like($contexts, qr/level: 1; dataexport export job: \d+ total in/,
 is($node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)"),
 	't', 'pg_cancel_backend on the worker');
 
-my $rec = wait_export($slow->{id});
+my $rec = wait_export($node, $slow->{id});
 is($rec->{state}, 'failed', 'the cancelled export fails');
 is($rec->{attempts}, 1, 'it is not retried');
 is($rec->{error}, 'Internal error. Your query failed to run.',
@@ -89,8 +71,8 @@ $node->safe_psql('postgres', 'SELECT pg_reload_conf()');
 ok( $node->poll_query_until(
 		'postgres', 'SHOW dataexport.statement_timeout', '300ms'),
 	'statement timeout lowered to 300ms');
-my $timeout = create_sql_export('SELECT pg_sleep(2) AS s');
-$rec = wait_export($timeout->{id});
+my $timeout = create_export($node, sql_payload('SELECT pg_sleep(2) AS s'));
+$rec = wait_export($node, $timeout->{id});
 is($rec->{state}, 'failed', 'the timing-out export fails');
 is($rec->{attempts}, 2, 'after being retried once (2 attempts)');
 is( $rec->{error},

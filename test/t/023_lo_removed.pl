@@ -7,15 +7,12 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new;
 
 my $node = start_node('lo_removed', <<'EOC');
 dataexport.max_workers = 1
@@ -40,18 +37,9 @@ BEGIN
 END $$;
 EOS
 
-sub create_sql_export
-{
-	my ($sql) = @_;
-	my $payload =
-	  $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_create(\$p\$$payload\$p\$)"));
-}
-
-my $exp = create_sql_export('SELECT public.unlink_all_files() AS unlinked');
-my $rec = $json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($exp->{id}, '60 s')"));
+my $exp = create_export($node,
+	sql_payload('SELECT public.unlink_all_files() AS unlinked'));
+my $rec = wait_export($node, $exp->{id});
 is($rec->{state}, 'failed', 'the export whose file was unlinked fails');
 is($rec->{fileOid}, undef, 'its record points at no file');
 is($rec->{attempts}, 1, 'it is not retried');
@@ -68,9 +56,8 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject'),
 	'0', 'no orphan large-object pages');
 
 # An ordinary export still succeeds, with a file that is there.
-$exp = create_sql_export(q{SELECT 'still fine' AS x});
-$rec = $json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($exp->{id}, '60 s')"));
+$exp = create_export($node, sql_payload(q{SELECT 'still fine' AS x}));
+$rec = wait_export($node, $exp->{id});
 is($rec->{state}, 'succeeded', 'an ordinary export succeeds');
 is( $node->safe_psql('postgres',
 		"SELECT lomowner::regrole FROM pg_largeobject_metadata WHERE oid = $rec->{fileOid}"),

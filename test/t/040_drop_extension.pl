@@ -25,20 +25,15 @@ EOC
 $node->safe_psql('postgres', 'CREATE DATABASE d');
 load_demo($node, 'd');
 
-sub psql_as
-{
-	my ($user, $sql) = @_;
-	return $node->safe_psql('d', $sql,
-		connstr => $node->connstr('d') . " user=$user");
-}
-
 # A finished export of alice's; returns its record.
 sub export_as_alice
 {
 	my ($field) = @_;
-	my $id = psql_as('alice', qq{SELECT dataexport_create('{"query_type": "Discover",
-		"query_info": {"field": ["$field"], "query": "", "statsPeriod": "90d"}}') ->> 'id'});
-	return $json->decode(psql_as('alice', "SELECT dataexport_wait($id, '60 s')"));
+	my $id = psql_as($node, 'alice', qq{SELECT dataexport_create('{"query_type": "Discover",
+		"query_info": {"field": ["$field"], "query": "", "statsPeriod": "90d"}}') ->> 'id'},
+		'd');
+	return $json->decode(
+		psql_as($node, 'alice', "SELECT dataexport_wait($id, '60 s')", 'd'));
 }
 
 sub lo_exists
@@ -55,12 +50,14 @@ is($_->{state}, 'succeeded', "export $_->{id} succeeded") for ($e1, $e2, $e3);
 my ($f1, $f2, $f3) = map { $_->{fileOid} } ($e1, $e2, $e3);
 # e3's file now belongs to bob; alice also has a large object of her own
 $node->safe_psql('d', "ALTER LARGE OBJECT $f3 OWNER TO bob");
-my $own = psql_as('alice', q{SELECT lo_from_bytea(0, '\x6f776e')});
+my $own = psql_as($node, 'alice', q{SELECT lo_from_bytea(0, '\x6f776e')}, 'd');
 
 # A DROP EXTENSION that rolls back changes nothing.
 $node->safe_psql('d', 'BEGIN; DROP EXTENSION dataexport; ROLLBACK;');
 is(lo_exists($f1) + lo_exists($f2), 2, 'rolled-back DROP EXTENSION keeps the files');
-is($json->decode(psql_as('alice', "SELECT dataexport_details($e1->{id})"))->{fileOid},
+is( $json->decode(
+		psql_as($node, 'alice', "SELECT dataexport_details($e1->{id})", 'd'))
+	  ->{fileOid},
 	$f1, 'and the records');
 
 $node->safe_psql('d', 'DROP EXTENSION dataexport');

@@ -22,19 +22,19 @@ my $src = start_node('dump_source', $conf);
 $src->safe_psql('postgres', 'CREATE DATABASE app_db');
 load_demo($src, 'app_db');
 
-sub psql_as
+# safe_psql of $sql as alice in app_db of $node.
+sub psql_alice
 {
-	my ($node, $user, $sql) = @_;
-	return $node->safe_psql('app_db', $sql,
-		connstr => $node->connstr('app_db') . " user=$user");
+	my ($node, $sql) = @_;
+	return psql_as($node, 'alice', $sql, 'app_db');
 }
 
 sub export_as_alice
 {
 	my ($extra) = @_;
-	my $id = psql_as($src, 'alice', qq{SELECT dataexport_create('{"query_type": "Discover",
+	my $id = psql_alice($src, qq{SELECT dataexport_create('{"query_type": "Discover",
 		"query_info": {"field": ["id", "message"], "query": "", "statsPeriod": "90d"}$extra}') ->> 'id'});
-	return $json->decode(psql_as($src, 'alice', "SELECT dataexport_wait($id, '60 s')"));
+	return $json->decode(psql_alice($src, "SELECT dataexport_wait($id, '60 s')"));
 }
 
 sub file_hex
@@ -48,7 +48,7 @@ is($_->{state}, 'succeeded', "source export $_->{id} succeeded") for @done;
 my %hex = map { $_->{id} => file_hex($src, $_->{fileOid}) } @done;
 
 # A cancelled export is not part of the dump.
-my $cancelled = psql_as($src, 'alice', q{
+my $cancelled = psql_alice($src, q{
 	BEGIN;
 	SELECT dataexport_cancel((dataexport_create('{"query_type": "Discover",
 		"query_info": {"field": ["level"], "query": "", "statsPeriod": "3d"}}') ->> 'id')::bigint) ->> 'id';
@@ -79,7 +79,7 @@ is( $dst->safe_psql('app_db',
 for my $before (@done)
 {
 	my $id = $before->{id};
-	my $after = $json->decode(psql_as($dst, 'alice', "SELECT dataexport_details($id)"));
+	my $after = $json->decode(psql_alice($dst, "SELECT dataexport_details($id)"));
 	is($after->{state}, 'succeeded', "export $id: details works for alice after restore");
 	is($after->{fileOid}, $before->{fileOid}, "export $id: same file OID");
 	is($after->{checksum}, $before->{checksum}, "export $id: same checksum");
@@ -90,15 +90,15 @@ for my $before (@done)
 			"SELECT pg_get_userbyid(lomowner) FROM pg_largeobject_metadata WHERE oid = $after->{fileOid}"),
 		'alice', "export $id: the file belongs to alice");
 	my ($rc, $out, $err) = $dst->psql('app_db', "SELECT dataexport_details($id)",
-		connstr => $dst->connstr('app_db') . ' user=bob');
+		connstr => user_connstr($dst, 'bob', 'app_db'));
 	like($err, qr/data export $id does not exist/, "export $id: still not bob's");
 }
 
 # New exports continue after the restored ids.
-my $new = $json->decode(psql_as($dst, 'alice', q{SELECT dataexport_create('{"query_type": "Discover",
+my $new = $json->decode(psql_alice($dst, q{SELECT dataexport_create('{"query_type": "Discover",
 	"query_info": {"field": ["id"], "query": "", "statsPeriod": "30d"}}')}));
 cmp_ok($new->{id}, '>', $max_id, 'a new export after the restore gets a new id');
-is($json->decode(psql_as($dst, 'alice', "SELECT dataexport_wait($new->{id}, '60 s')"))->{state},
+is($json->decode(psql_alice($dst, "SELECT dataexport_wait($new->{id}, '60 s')"))->{state},
 	'succeeded', 'and runs');
 
 $src->stop;

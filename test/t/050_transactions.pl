@@ -33,21 +33,6 @@ max_prepared_transactions = 4
 dataexport.max_queued_per_role = 0
 EOC
 
-sub sql_payload
-{
-	my ($sql, $limit) = @_;
-	my %p = (query_type => 'SQL', query_info => { sql => $sql });
-	$p{limit} = $limit if defined $limit;
-	return $json->encode(\%p);
-}
-
-sub create_export
-{
-	my ($payload) = @_;
-	return $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_create(\$p\$$payload\$p\$)"));
-}
-
 sub state_of
 {
 	my ($id) = @_;
@@ -63,7 +48,7 @@ my $seq = 0;
 sub running_export
 {
 	$seq++;
-	my $e = create_export(sql_payload(
+	my $e = create_export($node, sql_payload(
 		"SELECT $seq AS n, pg_advisory_xact_lock_shared(7050)::text AS locked"));
 	ok( $node->poll_query_until(
 			'postgres',
@@ -104,8 +89,7 @@ is(state_of($b), 'running', 'PL/pgSQL exception block: export still running');
 $lock->query_safe('SELECT pg_advisory_unlock(7050)');
 for my $id ($a, $b)
 {
-	my $r = $json->decode($node->safe_psql('postgres',
-		"SELECT dataexport_wait($id, '60 s')"));
+	my $r = wait_export($node, $id);
 	is($r->{state}, 'succeeded', "export $id was not cancelled and succeeded");
 }
 
@@ -140,8 +124,7 @@ RELEASE SAVEPOINT s2;
 RELEASE SAVEPOINT s1;
 COMMIT;
 EOS
-is($json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($d->{id}, '30 s')"))->{state},
+is(wait_export($node, $d->{id}, '30 s')->{state},
 	'succeeded', 'export created in a released savepoint ran');
 ok(time - $t0 < 20, 'woken at commit, not by the 60 s naptime scan');
 
@@ -164,7 +147,8 @@ my $r2 = running_export();    # both slots busy: the rest stays queued
 my @queued;
 for my $i (1 .. 100)
 {
-	push @queued, create_export(sql_payload('SELECT 3 AS three', $i))->{id};
+	push @queued,
+	  create_export($node, sql_payload('SELECT 3 AS three', limit => $i))->{id};
 }
 my $cancel_all = join("\n", map { "SELECT dataexport_cancel($_);" } ($r1, $r2, @queued));
 my ($ret, $out, $err) = $node->psql('postgres', "BEGIN;\n$cancel_all\nCOMMIT;");
@@ -195,8 +179,7 @@ is($node->safe_psql('postgres',
 	"SELECT count(*) FROM dataexport.export WHERE id = $p->{id}"),
 	'0', 'prepared create is not visible before COMMIT PREPARED');
 $node->safe_psql('postgres', "COMMIT PREPARED 'de_create'");
-is($json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($p->{id}, '30 s')"))->{state},
+is(wait_export($node, $p->{id}, '30 s')->{state},
 	'succeeded', 'prepared create runs after COMMIT PREPARED');
 ok(time - $t0 < 20, 'woken by COMMIT PREPARED, not by the naptime scan');
 
@@ -227,8 +210,7 @@ is($node->safe_psql('postgres',
 	'0', 'nothing was prepared');
 is(state_of($e), 'running', 'the export is still running');
 $lock->query_safe('SELECT pg_advisory_unlock(7050)');
-is($json->decode($node->safe_psql('postgres',
-	"SELECT dataexport_wait($e, '60 s')"))->{state},
+is(wait_export($node, $e)->{state},
 	'succeeded', 'and succeeds');
 $lock->quit;
 

@@ -9,7 +9,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -18,41 +17,13 @@ use lib $FindBin::RealBin;
 use DataexportTest;
 use Time::HiRes qw(time usleep);
 
-my $json = JSON::PP->new->canonical;
-
 my $node = start_node('row_lock', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
 dataexport.naptime = 2
 dataexport.retry_delay = 200
 EOC
 
-sub create_export
-{
-	my ($payload, $user) = @_;
-	my $sql = "SELECT dataexport_create(\$p\$$payload\$p\$)";
-	return $json->decode(defined $user
-		? $node->safe_psql('postgres', $sql,
-			connstr => $node->connstr('postgres') . " user=$user")
-		: $node->safe_psql('postgres', $sql));
-}
-
-sub sql_payload
-{
-	my ($sql) = @_;
-	return $json->encode({ query_type => 'SQL', query_info => { sql => $sql } });
-}
-
-my $bob_payload = $json->encode(
-	{
-		query_type => 'Discover',
-		query_info => {
-			field => [ 'id', 'message' ],
-			query => '',
-			start => '2026-11-01T00:00:00',
-			end => '2026-11-28T00:00:00',
-			sort => 'id'
-		}
-	});
+my $bob_payload = discover_payload();
 
 sub state_of
 {
@@ -67,7 +38,7 @@ my $lo_before = $node->safe_psql('postgres',
 # ---- the worker of a row-locked export gives its slot up ----
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7051)');
-my $a = create_export(
+my $a = create_export($node,
 	sql_payload('SELECT 1 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
 ok( $node->poll_query_until(
 		'postgres',
@@ -82,7 +53,7 @@ $canceller->query_safe("SELECT dataexport_cancel($a->{id})");
 
 # A's query finishes; its worker now needs A's row
 $lock->query_safe('SELECT pg_advisory_unlock(7051)');
-my $b = create_export($bob_payload, 'bob');
+my $b = create_export($node, $bob_payload, user => 'bob');
 my $t0 = time;
 ok( $node->poll_query_until(
 		'postgres',
@@ -101,7 +72,7 @@ ok($node->poll_query_until('postgres',
 
 # ---- the scanner skips a locked row whose worker is gone ----
 $lock->query_safe('SELECT pg_advisory_lock(7051)');
-my $c = create_export(
+my $c = create_export($node,
 	sql_payload('SELECT 2 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
 ok( $node->poll_query_until(
 		'postgres',
@@ -115,19 +86,8 @@ $canceller->query_safe("SELECT dataexport_cancel($c->{id})");
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($cpid)");
 $lock->query_safe('SELECT pg_advisory_unlock(7051)');
 
-my $d = create_export(
-	$json->encode(
-		{
-			query_type => 'Discover',
-			query_info => {
-				field => [ 'id' ],
-				query => '',
-				start => '2026-11-01T00:00:00',
-				end => '2026-11-28T00:00:00',
-				sort => 'id'
-			}
-		}),
-	'bob');
+my $d = create_export($node, discover_payload(query_info => { field => ['id'] }),
+	user => 'bob');
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT state FROM dataexport.export WHERE id = $d->{id}",

@@ -14,7 +14,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(load_demo start_node);
+our @EXPORT = qw(load_demo start_node user_connstr psql_as sql_payload discover_payload create_export wait_export details_of);
 
 my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
@@ -50,6 +50,83 @@ sub start_node
 	$node->start;
 	load_demo($node, $opts{demo}) if defined $opts{demo};
 	return $node;
+}
+
+# The connection string of $node's database $db (default postgres) as $user.
+sub user_connstr
+{
+	my ($node, $user, $db) = @_;
+	$db //= 'postgres';
+	return $node->connstr($db) . " user=$user";
+}
+
+# safe_psql of $sql as $user in database $db (default postgres).
+sub psql_as
+{
+	my ($node, $user, $sql, $db) = @_;
+	$db //= 'postgres';
+	return $node->safe_psql($db, $sql,
+		connstr => user_connstr($node, $user, $db));
+}
+
+# The payload (JSON text) of an SQL export of $sql, with the top-level keys %extra (limit, ...).
+sub sql_payload
+{
+	my ($sql, %extra) = @_;
+	return $json->encode(
+		{ query_type => 'SQL', query_info => { sql => $sql }, %extra });
+}
+
+# A Discover payload: id and message of 2026-11-01 to 11-28 by id; $extra{query_info} overrides those keys, the rest of %extra is added at the top.
+sub discover_payload
+{
+	my (%extra) = @_;
+	my $info = delete $extra{query_info} // {};
+	return $json->encode(
+		{
+			query_type => 'Discover',
+			query_info => {
+				field => [ 'id', 'message' ],
+				query => '',
+				start => '2026-11-01T00:00:00',
+				end => '2026-11-28T00:00:00',
+				sort => 'id',
+				%$info
+			},
+			%extra
+		});
+}
+
+# Creates an export of $payload and returns its record; %opts: user (default the superuser), db (default postgres), setup (SQL run first in the same session).
+sub create_export
+{
+	my ($node, $payload, %opts) = @_;
+	my $db = $opts{db} // 'postgres';
+	my $sql = "SELECT dataexport_create(\$p\$$payload\$p\$)";
+	$sql = "$opts{setup}\n$sql" if defined $opts{setup};
+	return $json->decode(
+		$node->safe_psql(
+			$db, $sql,
+			defined $opts{user}
+			? (connstr => user_connstr($node, $opts{user}, $db))
+			: ()));
+}
+
+# dataexport_wait for export $id (up to $timeout, default '60 s') as the superuser; returns the record.
+sub wait_export
+{
+	my ($node, $id, $timeout) = @_;
+	$timeout //= '60 s';
+	return $json->decode($node->safe_psql('postgres',
+		"SELECT dataexport_wait($id, '$timeout')"));
+}
+
+# dataexport_details of export $id as the superuser.
+sub details_of
+{
+	my ($node, $id) = @_;
+	return $json->decode(
+		$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
 }
 
 1;
