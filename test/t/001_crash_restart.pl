@@ -30,19 +30,6 @@ my $slow_sql = 'SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g';
 
 my $discover = discover_payload();
 
-sub state_of
-{
-	my ($id) = @_;
-	return $node->safe_psql('postgres',
-		"SELECT state FROM dataexport.export WHERE id = $id");
-}
-
-sub lo_count
-{
-	return $node->safe_psql('postgres',
-		'SELECT count(*) FROM pg_largeobject_metadata');
-}
-
 # Waits until the export's worker has streamed at least $rows rows.
 sub wait_streaming
 {
@@ -79,7 +66,7 @@ sub check_file
 		"$name: file has $records CRLF-terminated records");
 }
 
-my $lo_before = lo_count();
+my $lo_before = lo_count($node);
 
 # ---- (a) immediate shutdown (crash) mid-export ----
 {
@@ -98,9 +85,9 @@ my $lo_before = lo_count();
 	is($rec->{attempts}, 2, '(a) export ran twice (before and after crash)');
 	is($rec->{error}, undef, '(a) no error recorded');
 	check_file($rec, 'g,pg_sleep\r\n', 401, '(a)');
-	is(lo_count(), $lo_before + 1,
+	is(lo_count($node), $lo_before + 1,
 		'(a) only the final large object exists (crashed attempt rolled back)');
-	$lo_before = lo_count();
+	$lo_before = lo_count($node);
 }
 
 # ---- (b) worker killed with SIGTERM mid-export ----
@@ -128,9 +115,9 @@ my $lo_before = lo_count();
 			'postgres', "SELECT pid FROM dataexport_progress() WHERE id = $id"),
 		$pid,
 		'(b) killed worker no longer listed');
-	is(lo_count(), $lo_before + 1,
+	is(lo_count($node), $lo_before + 1,
 		'(b) only the final large object exists (killed attempt rolled back)');
-	$lo_before = lo_count();
+	$lo_before = lo_count($node);
 }
 
 # ---- (c) fast restart with one export running and one queued ----
@@ -141,7 +128,7 @@ my $lo_before = lo_count();
 	my $second = create_export($node,
 		sql_payload('SELECT g, pg_sleep(0.001) AS z FROM generate_series(1, 50) g'));
 	is($second->{created}, JSON::PP::true, '(c) second export created');
-	is(state_of($second->{id}), 'queued',
+	is(state_of($node, $second->{id}), 'queued',
 		'(c) second export waits in the queue (max_workers = 1)');
 
 	$node->restart;    # fast
@@ -155,8 +142,8 @@ my $lo_before = lo_count();
 	is($r2->{rows}, 50, '(c) queued export: 50 rows');
 	is($r2->{attempts}, 1, '(c) queued export ran once');
 	check_file($r2, 'g,z\r\n', 51, '(c) queued export');
-	is(lo_count(), $lo_before + 2, '(c) exactly two new large objects');
-	$lo_before = lo_count();
+	is(lo_count($node), $lo_before + 2, '(c) exactly two new large objects');
+	$lo_before = lo_count($node);
 }
 
 # ---- (d) roles that cannot log in ----
@@ -193,10 +180,7 @@ my $lo_before = lo_count();
 	$lock->query_safe('SELECT pg_advisory_lock(7001)');
 	my $blocker = create_export($node,
 		sql_payload('SELECT pg_advisory_xact_lock_shared(7001)::text AS locked'));
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT state FROM dataexport.export WHERE id = $blocker->{id}",
-			'running'),
+	ok( wait_state($node, $blocker->{id}, 'running'),
 		'(d) blocker export occupies the worker slot');
 
 	my $d = create_export($node, $discover, user => 'dave');
@@ -212,7 +196,7 @@ my $lo_before = lo_count();
 		DELETE FROM app.project_members WHERE role_name = 'erin';
 		DROP ROLE erin;
 	});
-	is(state_of($d->{id}), 'queued', '(d) dave\'s export still queued');
+	is(state_of($node, $d->{id}), 'queued', '(d) dave\'s export still queued');
 
 	$lock->query_safe('SELECT pg_advisory_unlock(7001)');
 	$lock->quit;
@@ -234,12 +218,12 @@ my $lo_before = lo_count();
 		'(d) errorDetail says the role no longer exists');
 	is($re->{user}, undef, '(d) user is null once the role is gone');
 
-	is($node->safe_psql('postgres',
-			"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+	is(unfinished_count($node),
 		'0', '(d) nothing stays queued or running');
 	is($node->safe_psql('postgres', 'SELECT count(*) FROM dataexport_progress()'),
 		'0', '(d) no worker slot in use');
-	is(lo_count(), $lo_before + 1, '(d) only the blocker\'s file was created');
+	is(lo_count($node), $lo_before + 1,
+		'(d) only the blocker\'s file was created');
 }
 
 # The server never crashed on its own (only our immediate stop).

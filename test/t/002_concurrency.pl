@@ -191,9 +191,7 @@ is( $node->safe_psql(
 		WHERE (e.row_limit IS DISTINCT FROM r.lim)}),
 	'0',
 	'each export stored its own limit');
-is( $node->safe_psql(
-		'postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 is( $node->safe_psql(

@@ -46,9 +46,7 @@ $node->safe_psql('postgres',
 	  . "WHERE id = $first->{id}");
 
 # Nothing removes it until cleanup runs.
-is( $node->safe_psql(
-		'postgres',
-		"SELECT state FROM dataexport.export WHERE id = $first->{id}"),
+is( state_of($node, $first->{id}),
 	'succeeded',
 	'backdated export still succeeded before cleanup');
 

@@ -30,12 +30,6 @@ EOC
 
 my $discover = discover_payload();
 
-sub lo_count
-{
-	return $node->safe_psql('postgres',
-		'SELECT count(*) FROM pg_largeobject_metadata');
-}
-
 # ---- a session LISTENing on the "dataexport" channel ----
 my $listener = $node->background_psql('postgres');
 $listener->query_safe('LISTEN dataexport');
@@ -78,10 +72,7 @@ my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7004)');
 my $blocker = create_export($node,
 	sql_payload('SELECT pg_advisory_xact_lock_shared(7004)::text AS locked'));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT state FROM dataexport.export WHERE id = $blocker->{id}",
-		'running'),
+ok( wait_state($node, $blocker->{id}, 'running'),
 	'blocker export occupies the only worker slot');
 
 my $queued = create_export($node, $discover, user => 'alice');
@@ -97,8 +88,7 @@ like(
 	$err,
 	qr/ERROR:  42704: data export $qid does not exist/,
 	'bob cannot cancel alice\'s export');
-is( $node->safe_psql(
-		'postgres', "SELECT state FROM dataexport.export WHERE id = $qid"),
+is( state_of($node, $qid),
 	'queued',
 	'still queued after bob\'s attempt');
 
@@ -106,8 +96,7 @@ my $cancelled =
   $json->decode(psql_as($node, 'alice', "SELECT dataexport_cancel($qid)"));
 is($cancelled->{state}, 'cancelled', 'cancel of a queued export: state cancelled at once');
 is($cancelled->{status}, 'EARLY', 'status stays EARLY (never finished)');
-is( $node->safe_psql(
-		'postgres', "SELECT state FROM dataexport.export WHERE id = $qid"),
+is( state_of($node, $qid),
 	'cancelled',
 	'the stored state is cancelled');
 ok(wait_notification($qid, 'cancelled'),
@@ -130,7 +119,7 @@ ok(wait_notification($blocker->{id}, 'succeeded'),
 	'NOTIFY for the succeeded export');
 
 # ---- cancel a running export ----
-my $lo_before = lo_count();
+my $lo_before = lo_count($node);
 my $slow = create_export($node,
 	sql_payload('SELECT g, pg_sleep(0.02) FROM generate_series(1, 400) g'));
 my $sid = $slow->{id};
@@ -172,7 +161,8 @@ is($rec->{state}, 'cancelled', 'state is cancelled after the worker stopped');
 is($rec->{fileOid}, undef, 'no file for the cancelled export');
 is($rec->{error}, undef, 'no error recorded for a cancel');
 is($rec->{attempts}, 1, 'it was not retried');
-is(lo_count(), $lo_before, 'no large object leaked by the cancelled export');
+is(lo_count($node), $lo_before,
+	'no large object leaked by the cancelled export');
 ok(wait_notification($sid, 'cancelled'), 'NOTIFY cancelled for the running export');
 is(scalar(notes_for($sid)), 1, 'exactly one notification for it');
 
@@ -217,14 +207,10 @@ is( $node->safe_psql(
 	'the cancelled queued export never ran');
 
 # ---- statement timeout: retried, then failed ----
-$node->safe_psql('postgres',
-	"ALTER SYSTEM SET dataexport.statement_timeout = '500ms'");
-$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
-ok( $node->poll_query_until(
-		'postgres', 'SHOW dataexport.statement_timeout', '500ms'),
+ok(alter_system($node, 'dataexport.statement_timeout', '500ms'),
 	'statement timeout lowered to 500ms');
 
-$lo_before = lo_count();
+$lo_before = lo_count($node);
 my $log_offset = -s $node->logfile;
 my $to = create_export($node,
 	sql_payload('SELECT g AS n, pg_sleep(0.02) AS s FROM generate_series(1, 400) g'));
@@ -272,7 +258,7 @@ is( $rec->{error},
 like($rec->{errorDetail}, qr/^57014: canceling statement due to statement timeout/,
 	'details: the PostgreSQL error is kept for the DBA');
 is($rec->{fileOid}, undef, 'details: no file');
-is(lo_count(), $lo_before, 'no large object left by the failed attempts');
+is(lo_count($node), $lo_before, 'no large object left by the failed attempts');
 
 my $log = substr(slurp_file($node->logfile), $log_offset);
 my @timeouts = ($log =~ /canceling statement due to statement timeout/g);
@@ -286,9 +272,7 @@ $node->safe_psql('postgres',
 	'ALTER SYSTEM RESET dataexport.statement_timeout');
 $node->safe_psql('postgres', 'SELECT pg_reload_conf()');
 
-is( $node->safe_psql(
-		'postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM dataexport_progress()'),

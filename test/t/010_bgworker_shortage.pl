@@ -53,9 +53,7 @@ is( $node->safe_psql(
 		  . "WHERE id IN (" . join(',', @ids) . ")"),
 	join(',', (1) x 8),
 	'each of the 8 exports spent exactly one attempt');
-is( $node->safe_psql(
-		'postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 like(
@@ -94,8 +92,7 @@ sleep 3;
 my $used = cpu_ticks() - $before;
 cmp_ok($used, '<', 30,
 	"launcher used $used ticks of CPU in 3 s while it could not start a scanner (no spin)");
-is( $node->safe_psql('postgres',
-		"SELECT state FROM dataexport.export WHERE id = $blocked"),
+is( state_of($node, $blocked),
 	'queued',
 	'the export waits in the queue meanwhile');
 

@@ -54,8 +54,7 @@ while (%pending && time < $deadline)
 	for my $i (sort { $a <=> $b } keys %pending)
 	{
 		delete $pending{$i}
-		  if $node->safe_psql("db$i",
-			"SELECT state FROM dataexport.export WHERE id = $ids{$i}") eq 'succeeded';
+		  if state_of($node, $ids{$i}, "db$i") eq 'succeeded';
 	}
 	sleep 1 if %pending;
 }

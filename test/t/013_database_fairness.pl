@@ -103,8 +103,7 @@ my $ahead = $node->safe_psql('postgres',
 cmp_ok($ahead, '<=', 2,
 	"(b) postgres exports started between d3's create and start: $ahead (at most 2)");
 cmp_ok(
-	$node->safe_psql('postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+	unfinished_count($node),
 	'>=', 20,
 	'(b) most of the backlog was still waiting');
 

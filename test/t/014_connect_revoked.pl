@@ -48,13 +48,11 @@ my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7014)');
 my $blocker = create_export($node,
 	sql_payload('SELECT pg_advisory_xact_lock_shared(7014)::text AS l'))->{id};
-ok( $node->poll_query_until(
-		'postgres', "SELECT state FROM dataexport.export WHERE id = $blocker",
-		'running'),
+ok( wait_state($node, $blocker, 'running'),
 	'the blocker holds the only worker slot');
 
 my $id = create_export($node, discover_payload(), user => 'alice')->{id};
-is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
+is( state_of($node, $id),
 	'queued', 'alice\'s export waits in the queue');
 
 $node->safe_psql('postgres', 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC');

@@ -40,8 +40,7 @@ ok( $node->poll_query_until(
 		WHERE backend_type = 'dataexport launcher' AND pid <> $launcher},
 		'1'),
 	'a new launcher started');
-is( $node->safe_psql('postgres',
-		"SELECT state FROM dataexport.export WHERE id = $running"),
+is( state_of($node, $running),
 	'running', 'the first export still runs under the new launcher');
 
 is( $node->safe_psql('postgres',

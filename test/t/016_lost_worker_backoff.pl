@@ -66,9 +66,7 @@ sub wait_ready
 	$pid = worker_pid($id, 2);
 	ok(defined $pid, '(a) second worker streams');
 	is(kill('TERM', $pid), 1, '(a) second worker terminated');
-	ok( $node->poll_query_until(
-			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
-			'failed'),
+	ok( wait_state($node, $id, 'failed'),
 		'(a) the export ends failed');
 
 	my @notes;
@@ -110,16 +108,14 @@ sub wait_ready
 
 	is(kill('KILL', $pid), 1, '(b) second worker killed with SIGKILL');
 	ok(wait_ready(), '(b) server is back after the second crash restart');
-	ok( $node->poll_query_until(
-			'postgres', "SELECT state FROM dataexport.export WHERE id = $id",
-			'failed'),
+	ok( wait_state($node, $id, 'failed'),
 		'(b) the export ends failed');
 	my $rec = details_of($node, $id);
 	is($rec->{attempts}, 2, '(b) after two attempts');
 	like($rec->{errorDetail}, qr/^the export worker stopped before finishing .* 2 times/,
 		'(b) errorDetail says the worker was lost twice');
 	sleep 4;
-	is( $node->safe_psql('postgres', "SELECT state FROM dataexport.export WHERE id = $id"),
+	is( state_of($node, $id),
 		'failed', '(b) and it stays failed (no third attempt)');
 }
 

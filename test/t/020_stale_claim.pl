@@ -40,10 +40,7 @@ sub wait_until
 # ---- the old export, running ----
 my $old = create_export($node,
 	sql_payload(q{SELECT pg_sleep(4) AS s, 'old file' AS which}));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT count(*) FROM dataexport_progress() WHERE id = $old->{id} AND pid IS NOT NULL",
-		'1'),
+ok( wait_worker($node, $old->{id}),
 	'the old export is running in a worker');
 my $old_pid = $node->safe_psql('postgres',
 	"SELECT pid FROM dataexport_progress() WHERE id = $old->{id}");
@@ -65,9 +62,7 @@ my $alive = sub {
 ok( wait_until(
 		'the new export to run',
 		sub {
-			$node->safe_psql('postgres',
-				"SELECT state FROM dataexport.export WHERE id = $new->{id}") eq
-			  'running';
+			state_of($node, $new->{id}) eq 'running';
 		}),
 	'the new export is running');
 ok($alive->(), 'while the old worker is still running');
@@ -95,7 +90,7 @@ is( $node->safe_psql('postgres',
 	'the new export\'s file is its own, byte for byte');
 
 # ---- nothing orphaned: the old file was rolled back ----
-is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject_metadata'),
+is(lo_count($node),
 	'1', 'exactly one large object: the new export\'s file');
 is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM pg_largeobject_metadata WHERE oid = $rec->{fileOid}"),
@@ -106,8 +101,7 @@ is( $node->safe_psql('postgres',
 		  . '(SELECT 1 FROM pg_largeobject_metadata m WHERE m.oid = l.loid)'),
 	'0',
 	'no orphan large-object pages');
-is( $node->safe_psql('postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 like(

@@ -115,8 +115,7 @@ unlike($log, qr/background worker "dataexport worker[^"]*" \(PID \d+\) exited wi
 $node->safe_psql('postgres',
 	'DROP TRIGGER refuse_failure ON dataexport.export');
 
-is( $node->safe_psql('postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 is( $node->safe_psql('postgres',

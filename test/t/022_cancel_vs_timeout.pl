@@ -65,11 +65,7 @@ is( $node->safe_psql('postgres',
 	't', 'no retry is scheduled');
 
 # ---- a statement timeout ----
-$node->safe_psql('postgres',
-	"ALTER SYSTEM SET dataexport.statement_timeout = '300ms'");
-$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
-ok( $node->poll_query_until(
-		'postgres', 'SHOW dataexport.statement_timeout', '300ms'),
+ok(alter_system($node, 'dataexport.statement_timeout', '300ms'),
 	'statement timeout lowered to 300ms');
 my $timeout = create_export($node, sql_payload('SELECT pg_sleep(2) AS s'));
 $rec = wait_export($node, $timeout->{id});
@@ -81,10 +77,9 @@ is( $rec->{error},
 is($rec->{errorDetail}, '57014: canceling statement due to statement timeout',
 	'detail: PostgreSQL\'s timeout error');
 
-is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject_metadata'),
+is(lo_count($node),
 	'0', 'no large object left behind');
-is( $node->safe_psql('postgres',
-		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"),
+is( unfinished_count($node),
 	'0',
 	'nothing left queued or running');
 

@@ -50,7 +50,7 @@ is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM dataexport.export WHERE state = 'succeeded'"),
 	'0',
 	'no succeeded export');
-is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject_metadata'),
+is(lo_count($node),
 	'0', 'no large object left');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject'),
 	'0', 'no orphan large-object pages');

@@ -33,13 +33,6 @@ max_prepared_transactions = 4
 dataexport.max_queued_per_role = 0
 EOC
 
-sub state_of
-{
-	my ($id) = @_;
-	return $node->safe_psql('postgres',
-		"SELECT state FROM dataexport.export WHERE id = $id");
-}
-
 # Blocks on an advisory lock held by $lock: a running export we control.
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7050)');
@@ -50,10 +43,7 @@ sub running_export
 	$seq++;
 	my $e = create_export($node, sql_payload(
 		"SELECT $seq AS n, pg_advisory_xact_lock_shared(7050)::text AS locked"));
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT count(*) FROM dataexport_progress() WHERE id = $e->{id} AND pid IS NOT NULL",
-			'1'),
+	ok( wait_worker($node, $e->{id}),
 		"export $e->{id} is running");
 	return $e->{id};
 }
@@ -83,8 +73,10 @@ END
 \$\$;
 EOS
 usleep(500_000);    # a wrongly sent SIGINT would land well within this
-is(state_of($a), 'running', 'savepoint rolled back: export still running');
-is(state_of($b), 'running', 'PL/pgSQL exception block: export still running');
+is(state_of($node, $a), 'running',
+	'savepoint rolled back: export still running');
+is(state_of($node, $b), 'running',
+	'PL/pgSQL exception block: export still running');
 
 $lock->query_safe('SELECT pg_advisory_unlock(7050)');
 for my $id ($a, $b)
@@ -110,7 +102,7 @@ ok( $node->poll_query_until(
 		'0'),
 	'released savepoint: the worker is interrupted');
 ok(time - $t0 < 5, 'within a few seconds of the commit');
-is(state_of($c), 'cancelled', 'and the export is cancelled');
+is(state_of($node, $c), 'cancelled', 'and the export is cancelled');
 $lock->query_safe('SELECT pg_advisory_unlock(7050)');
 
 # ---- a create in a released savepoint wakes the launcher at commit ----
@@ -208,7 +200,7 @@ like(
 is($node->safe_psql('postgres',
 	"SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'de_cancel'"),
 	'0', 'nothing was prepared');
-is(state_of($e), 'running', 'the export is still running');
+is(state_of($node, $e), 'running', 'the export is still running');
 $lock->query_safe('SELECT pg_advisory_unlock(7050)');
 is(wait_export($node, $e)->{state},
 	'succeeded', 'and succeeds');

@@ -25,25 +25,14 @@ EOC
 
 my $bob_payload = discover_payload();
 
-sub state_of
-{
-	my ($id) = @_;
-	return $node->safe_psql('postgres',
-		"SELECT state FROM dataexport.export WHERE id = $id");
-}
-
-my $lo_before = $node->safe_psql('postgres',
-	'SELECT count(*) FROM pg_largeobject_metadata');
+my $lo_before = lo_count($node);
 
 # ---- the worker of a row-locked export gives its slot up ----
 my $lock = $node->background_psql('postgres');
 $lock->query_safe('SELECT pg_advisory_lock(7051)');
 my $a = create_export($node,
 	sql_payload('SELECT 1 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT count(*) FROM dataexport_progress() WHERE id = $a->{id} AND pid IS NOT NULL",
-		'1'),
+ok( wait_worker($node, $a->{id}),
 	'export A is running in the only slot');
 
 # the canceller leaves its transaction open
@@ -55,10 +44,7 @@ $canceller->query_safe("SELECT dataexport_cancel($a->{id})");
 $lock->query_safe('SELECT pg_advisory_unlock(7051)');
 my $b = create_export($node, $bob_payload, user => 'bob');
 my $t0 = time;
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT state FROM dataexport.export WHERE id = $b->{id}",
-		'succeeded'),
+ok( wait_state($node, $b->{id}, 'succeeded'),
 	'bob\'s export runs while A\'s row stays locked');
 my $waited = time - $t0;
 ok($waited < 60, sprintf('within a bounded time (%.1f s)', $waited));
@@ -66,18 +52,14 @@ is($canceller->query_safe('SELECT 1'), '1',
 	'the canceller\'s transaction is still open meanwhile');
 
 $canceller->query_safe('COMMIT');
-ok($node->poll_query_until('postgres',
-	"SELECT state FROM dataexport.export WHERE id = $a->{id}", 'cancelled'),
+ok(wait_state($node, $a->{id}, 'cancelled'),
 	'A ends cancelled once the canceller commits');
 
 # ---- the scanner skips a locked row whose worker is gone ----
 $lock->query_safe('SELECT pg_advisory_lock(7051)');
 my $c = create_export($node,
 	sql_payload('SELECT 2 AS n, pg_advisory_xact_lock_shared(7051)::text AS locked'));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT count(*) FROM dataexport_progress() WHERE id = $c->{id} AND pid IS NOT NULL",
-		'1'),
+ok( wait_worker($node, $c->{id}),
 	'export C is running');
 my $cpid = $node->safe_psql('postgres',
 	"SELECT pid FROM dataexport_progress() WHERE id = $c->{id}");
@@ -88,14 +70,12 @@ $lock->query_safe('SELECT pg_advisory_unlock(7051)');
 
 my $d = create_export($node, discover_payload(query_info => { field => ['id'] }),
 	user => 'bob');
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT state FROM dataexport.export WHERE id = $d->{id}",
-		'succeeded'),
+ok( wait_state($node, $d->{id}, 'succeeded'),
 	'bob\'s next export runs: the scanner did not wait for C\'s row');
-is(state_of($c->{id}), 'running', 'C is still locked and running meanwhile');
+is(state_of($node, $c->{id}), 'running',
+	'C is still locked and running meanwhile');
 $canceller->query_safe('COMMIT');
-is(state_of($c->{id}), 'cancelled', 'C ends cancelled');
+is(state_of($node, $c->{id}), 'cancelled', 'C ends cancelled');
 
 ok( $node->poll_query_until(
 		'postgres',
@@ -108,7 +88,7 @@ is( $node->safe_psql(
 		  . '(SELECT 1 FROM dataexport.export e WHERE e.file_oid = m.oid)'),
 	'0',
 	'no orphan large object');
-is( $node->safe_psql('postgres', 'SELECT count(*) FROM pg_largeobject_metadata'),
+is( lo_count($node),
 	$lo_before + 2, 'exactly the two files of bob\'s exports');
 
 $lock->quit;

@@ -14,7 +14,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(load_demo start_node user_connstr psql_as sql_payload discover_payload create_export wait_export details_of);
+our @EXPORT = qw(load_demo start_node alter_system user_connstr psql_as sql_payload discover_payload create_export wait_export details_of state_of wait_state wait_worker lo_count unfinished_count);
 
 my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
@@ -50,6 +50,15 @@ sub start_node
 	$node->start;
 	load_demo($node, $opts{demo}) if defined $opts{demo};
 	return $node;
+}
+
+# ALTER SYSTEM SET $name = $value, reload, and poll until SHOW $name says so; true if it does.
+sub alter_system
+{
+	my ($node, $name, $value) = @_;
+	$node->safe_psql('postgres', "ALTER SYSTEM SET $name = '$value'");
+	$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+	return $node->poll_query_until('postgres', "SHOW $name", $value);
 }
 
 # The connection string of $node's database $db (default postgres) as $user.
@@ -127,6 +136,48 @@ sub details_of
 	my ($node, $id) = @_;
 	return $json->decode(
 		$node->safe_psql('postgres', "SELECT dataexport_details($id)"));
+}
+
+# The stored state of export $id in database $db (default postgres).
+sub state_of
+{
+	my ($node, $id, $db) = @_;
+	return $node->safe_psql($db // 'postgres',
+		"SELECT state FROM dataexport.export WHERE id = $id");
+}
+
+# Polls (poll_query_until) until export $id is in state $state; true if it gets there.
+sub wait_state
+{
+	my ($node, $id, $state) = @_;
+	return $node->poll_query_until('postgres',
+		"SELECT state FROM dataexport.export WHERE id = $id", $state);
+}
+
+# Polls (poll_query_until) until a worker runs export $id; true if one does.
+sub wait_worker
+{
+	my ($node, $id) = @_;
+	return $node->poll_query_until('postgres',
+		"SELECT count(*) FROM dataexport_progress() WHERE id = $id AND pid IS NOT NULL",
+		'1');
+}
+
+# How many large objects database $db (default postgres) holds.
+sub lo_count
+{
+	my ($node, $db) = @_;
+	return $node->safe_psql($db // 'postgres',
+		'SELECT count(*) FROM pg_largeobject_metadata');
+}
+
+# How many exports of database $db (default postgres) are queued or running.
+sub unfinished_count
+{
+	my ($node, $db) = @_;
+	return $node->safe_psql($db // 'postgres',
+		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"
+	);
 }
 
 1;
