@@ -31,40 +31,13 @@ EOC
 my $discover = discover_payload();
 
 # ---- a session LISTENing on the "dataexport" channel ----
-my $listener = $node->background_psql('postgres');
-$listener->query_safe('LISTEN dataexport');
+my $listener = listen_exports($node);
 my @notes;    # every payload received, decoded, in order
-
-# psql prints pending notifications after the next command it runs.
-sub drain_notifications
-{
-	my $out = $listener->query_safe('SELECT 1');
-	while ($out =~
-		/Asynchronous notification "dataexport" with payload "(.*?)" received from server process with PID \d+\./g
-	  )
-	{
-		push @notes, $json->decode($1);
-	}
-}
 
 sub notes_for
 {
 	my ($id) = @_;
 	return grep { $_->{id} == $id } @notes;
-}
-
-# Waits (up to 30 s) for a notification about $id.
-sub wait_notification
-{
-	my ($id, $state) = @_;
-	my $deadline = time + 30;
-	while (time < $deadline)
-	{
-		drain_notifications();
-		return 1 if grep { $_->{state} eq $state } notes_for($id);
-		usleep(50_000);
-	}
-	return 0;
 }
 
 # ---- cancel a queued export ----
@@ -99,7 +72,7 @@ is($cancelled->{status}, 'EARLY', 'status stays EARLY (never finished)');
 is( state_of($node, $qid),
 	'cancelled',
 	'the stored state is cancelled');
-ok(wait_notification($qid, 'cancelled'),
+ok(wait_notification($listener, \@notes, $qid, 'cancelled'),
 	'NOTIFY dataexport {"id": n, "state": "cancelled"} received');
 is_deeply([ notes_for($qid) ], [ { id => $qid + 0, state => 'cancelled' } ],
 	'exactly one notification for the cancelled export, with id and state');
@@ -115,7 +88,7 @@ is( $node->safe_psql(
 		'postgres', "SELECT dataexport_wait($blocker->{id}, '60 s')->>'state'"),
 	'succeeded',
 	'blocker export succeeds once unlocked');
-ok(wait_notification($blocker->{id}, 'succeeded'),
+ok(wait_notification($listener, \@notes, $blocker->{id}, 'succeeded'),
 	'NOTIFY for the succeeded export');
 
 # ---- cancel a running export ----
@@ -163,7 +136,8 @@ is($rec->{error}, undef, 'no error recorded for a cancel');
 is($rec->{attempts}, 1, 'it was not retried');
 is(lo_count($node), $lo_before,
 	'no large object leaked by the cancelled export');
-ok(wait_notification($sid, 'cancelled'), 'NOTIFY cancelled for the running export');
+ok(wait_notification($listener, \@notes, $sid, 'cancelled'),
+	'NOTIFY cancelled for the running export');
 is(scalar(notes_for($sid)), 1, 'exactly one notification for it');
 
 # ---- an export created in a transaction that rolls back ----
@@ -194,7 +168,7 @@ is( $node->safe_psql(
 		'postgres', "SELECT dataexport_wait($fresh->{id}, '60 s')->>'state'"),
 	'succeeded',
 	'and that export runs');
-drain_notifications();
+drain_notifications($listener, \@notes);
 is(scalar(notes_for($rb_id)), 0, 'no notification about the rolled-back export');
 
 # The scanner claims queued exports in id order, so had the cancelled queued
@@ -264,7 +238,8 @@ my $log = substr(slurp_file($node->logfile), $log_offset);
 my @timeouts = ($log =~ /canceling statement due to statement timeout/g);
 is(scalar(@timeouts), 2, 'the server log shows 2 statement timeouts');
 
-ok(wait_notification($tid, 'failed'), 'NOTIFY failed for the timed-out export');
+ok(wait_notification($listener, \@notes, $tid, 'failed'),
+	'NOTIFY failed for the timed-out export');
 is_deeply([ notes_for($tid) ], [ { id => $tid + 0, state => 'failed' } ],
 	'one notification only: retries are not notified');
 

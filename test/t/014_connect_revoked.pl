@@ -5,16 +5,12 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node('connect_revoked', <<'EOC', demo => 'postgres');
 dataexport.max_workers = 1
@@ -24,24 +20,8 @@ EOC
 $node->safe_psql('postgres',
 	'GRANT EXECUTE ON FUNCTION dataexport_create(jsonb) TO alice');
 
-my $listener = $node->background_psql('postgres');
-$listener->query_safe('LISTEN dataexport');
+my $listener = listen_exports($node);
 my @notes;
-
-sub wait_notification
-{
-	my ($id, $state) = @_;
-	my $deadline = time + 30;
-	while (time < $deadline)
-	{
-		my $out = $listener->query_safe('SELECT 1');
-		push @notes, $json->decode($1)
-		  while $out =~ /Asynchronous notification "dataexport" with payload "(.*?)" received/g;
-		return 1 if grep { $_->{id} == $id && $_->{state} eq $state } @notes;
-		usleep(50_000);
-	}
-	return 0;
-}
 
 # The only worker slot is held by a blocked export.
 my $lock = $node->background_psql('postgres');
@@ -59,7 +39,8 @@ $node->safe_psql('postgres', 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC');
 $lock->query_safe('SELECT pg_advisory_unlock(7014)');
 $lock->quit;
 
-ok(wait_notification($id, 'failed'), 'NOTIFY failed for alice\'s export');
+ok(wait_notification($listener, \@notes, $id, 'failed'),
+	'NOTIFY failed for alice\'s export');
 my $rec = details_of($node, $id);
 is($rec->{state}, 'failed', 'the export failed');
 is( $rec->{errorDetail},

@@ -8,7 +8,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -16,8 +15,6 @@ use Time::HiRes qw(time usleep);
 use FindBin;
 use lib $FindBin::RealBin;
 use DataexportTest;
-
-my $json = JSON::PP->new->canonical;
 
 my $node = start_node('lost_worker', <<'EOC');
 restart_after_crash = on
@@ -58,8 +55,7 @@ sub wait_ready
 
 # ---- (a) SIGTERM twice, with a listener ----
 {
-	my $listener = $node->background_psql('postgres');
-	$listener->query_safe('LISTEN dataexport');
+	my $listener = listen_exports($node);
 	my $id = create_export($node, sql_payload($slow))->{id};
 	my $pid = worker_pid($id, 1);
 	is(kill('TERM', $pid), 1, '(a) first worker terminated');
@@ -69,15 +65,8 @@ sub wait_ready
 	ok( wait_state($node, $id, 'failed'),
 		'(a) the export ends failed');
 
-	my @notes;
-	my $deadline = time + 10;
-	while (time < $deadline && !grep { $_->{id} == $id } @notes)
-	{
-		my $out = $listener->query_safe('SELECT 1');
-		push @notes, $json->decode($1)
-		  while $out =~ /Asynchronous notification "dataexport" with payload "(.*?)" received/g;
-		usleep(100_000);
-	}
+	my @notes;    # up to 10 s for a notification about it
+	wait_notification($listener, \@notes, $id, undef, 10);
 	is_deeply([ grep { $_->{id} == $id } @notes ],
 		[ { id => $id, state => 'failed' } ],
 		'(a) exactly one NOTIFY, saying failed');

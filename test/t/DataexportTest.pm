@@ -14,7 +14,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(load_demo start_node alter_system user_connstr psql_as sql_payload discover_payload create_export wait_export details_of state_of wait_state wait_worker lo_count unfinished_count);
+our @EXPORT = qw(load_demo start_node alter_system user_connstr psql_as
+  sql_payload discover_payload create_export wait_export details_of state_of
+  wait_state wait_worker lo_count unfinished_count listen_exports
+  drain_notifications wait_notification);
 
 my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
@@ -178,6 +181,45 @@ sub unfinished_count
 	return $node->safe_psql($db // 'postgres',
 		"SELECT count(*) FROM dataexport.export WHERE state IN ('queued', 'running')"
 	);
+}
+
+# A background session on $node's database postgres that LISTENs on "dataexport".
+sub listen_exports
+{
+	my ($node) = @_;
+	my $listener = $node->background_psql('postgres');
+	$listener->query_safe('LISTEN dataexport');
+	return $listener;
+}
+
+# Runs a query in $listener (psql prints pending notifications after it) and pushes their decoded payloads onto @$notes.
+sub drain_notifications
+{
+	my ($listener, $notes) = @_;
+	my $out = $listener->query_safe('SELECT 1');
+	while ($out =~
+		/Asynchronous notification "dataexport" with payload "(.*?)" received from server process with PID \d+\./g
+	  )
+	{
+		push @$notes, $json->decode($1);
+	}
+	return;
+}
+
+# Drains into @$notes until one is about export $id in $state (undef: any), for up to $seconds (default 30); true if it came.
+sub wait_notification
+{
+	my ($listener, $notes, $id, $state, $seconds) = @_;
+	my $deadline = time + ($seconds // 30);
+	while (time < $deadline)
+	{
+		drain_notifications($listener, $notes);
+		return 1
+		  if grep { $_->{id} == $id && (!defined $state || $_->{state} eq $state) }
+		  @$notes;
+		usleep(50_000);
+	}
+	return 0;
 }
 
 1;
