@@ -35,7 +35,7 @@ sub load_demo
 	return;
 }
 
-# Starts node $name with dataexport preloaded and $conf appended to postgresql.conf; %opts: pg_cron (preload it too, reaching the node's socket), demo (load_demo into that database).
+# Starts node $name with dataexport preloaded plus $conf; %opts: pg_cron => 1, demo => $db.
 sub start_node
 {
 	my ($name, $conf, %opts) = @_;
@@ -55,7 +55,7 @@ sub start_node
 	return $node;
 }
 
-# ALTER SYSTEM SET $name = $value, reload, and poll until SHOW $name says so; true if it does.
+# ALTER SYSTEM SET $name = $value, reload, poll until SHOW $name says so; true if it does.
 sub alter_system
 {
 	my ($node, $name, $value) = @_;
@@ -81,7 +81,7 @@ sub psql_as
 		connstr => user_connstr($node, $user, $db));
 }
 
-# The payload (JSON text) of an SQL export of $sql, with the top-level keys %extra (limit, ...).
+# The payload of an SQL export of $sql, with the top-level keys %extra (limit, ...).
 sub sql_payload
 {
 	my ($sql, %extra) = @_;
@@ -89,7 +89,7 @@ sub sql_payload
 		{ query_type => 'SQL', query_info => { sql => $sql }, %extra });
 }
 
-# A Discover payload: id and message of 2026-11-01 to 11-28 by id; $extra{query_info} overrides those keys, the rest of %extra is added at the top.
+# Discover payload (id, message; 2026-11-01..28); %extra: top-level keys, query_info overrides.
 sub discover_payload
 {
 	my (%extra) = @_;
@@ -109,7 +109,7 @@ sub discover_payload
 		});
 }
 
-# Creates an export of $payload and returns its record; %opts: user (default the superuser), db (default postgres), setup (SQL run first in the same session).
+# Creates an export of $payload, returns its record; %opts: user, db, setup (SQL run first).
 sub create_export
 {
 	my ($node, $payload, %opts) = @_;
@@ -124,7 +124,7 @@ sub create_export
 			: ()));
 }
 
-# dataexport_wait for export $id (up to $timeout, default '60 s') as the superuser; returns the record.
+# dataexport_wait for export $id (up to $timeout, default '60 s'); returns the record.
 sub wait_export
 {
 	my ($node, $id, $timeout) = @_;
@@ -192,7 +192,7 @@ sub listen_exports
 	return $listener;
 }
 
-# Runs a query in $listener (psql prints pending notifications after it) and pushes their decoded payloads onto @$notes.
+# Queries $listener so psql prints pending notifications; pushes their payloads onto @$notes.
 sub drain_notifications
 {
 	my ($listener, $notes) = @_;
@@ -206,7 +206,7 @@ sub drain_notifications
 	return;
 }
 
-# Drains into @$notes until one is about export $id in $state (undef: any), for up to $seconds (default 30); true if it came.
+# Drains until @$notes has one for $id in $state (undef: any), up to $seconds (30); true if so.
 sub wait_notification
 {
 	my ($listener, $notes, $id, $state, $seconds) = @_;
