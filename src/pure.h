@@ -46,6 +46,7 @@ typedef struct DeError
 	DeErrorCode code;
 	char		message[DE_ERROR_MSG_LEN];	/* user-facing, exact text */
 	char		detail[DE_ERROR_MSG_LEN];	/* optional, "" when none */
+	const char *hint;			/* optional static text, NULL when none */
 } DeError;
 
 /* Sets code and printf-formats message; returns false so callers can
