@@ -6,7 +6,7 @@ EXTVERSION = 0.1
 
 # Server-independent modules: also linked into test/unit and the fuzzers.
 PURE_SRCS = src/pure.c src/json.c src/dates.c src/encode.c src/fields.c \
-	src/search.c src/payload.c src/discover_sql.c
+	src/search.c src/payload.c src/discover_sql.c src/issues_sql.c
 
 # Modules that live in the server.
 SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pending.c \

@@ -20,6 +20,7 @@ de_error(DeError *err, DeErrorCode code, const char *fmt,...)
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	err->detail[0] = '\0';
+	err->hint = NULL;
 	return false;
 }
 

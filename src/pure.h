@@ -4,8 +4,9 @@
  *	  a growable string buffer.
  *
  * The modules that parse and encode user input (json, dates, payload, fields,
- * search, encode, discover_sql) never include postgres.h, so that cmocka and
- * libFuzzer can drive them without a server.  They allocate through de_alloc(),
+ * search, encode, discover_sql, issues_sql) never include postgres.h, so
+ * that cmocka and libFuzzer can drive them without a server.  They allocate
+ * through de_alloc(),
  * which the extension maps onto palloc (src/pure_mem_pg.c) and the unit tests
  * onto malloc (test/unit/pure_mem_libc.c), and they report user errors by
  * filling a DeError rather than by longjmp, so every caller decides how an
@@ -46,6 +47,7 @@ typedef struct DeError
 	DeErrorCode code;
 	char		message[DE_ERROR_MSG_LEN];	/* user-facing, exact text */
 	char		detail[DE_ERROR_MSG_LEN];	/* optional, "" when none */
+	const char *hint;			/* optional static text, NULL when none */
 } DeError;
 
 /* Sets code and printf-formats message; returns false so callers can

@@ -1,18 +1,15 @@
 /*
  * runquery.c
  *	  The SQL of an export, per query type.  Discover goes through the pure
- *	  builder (discover_sql.c); Issues-by-Tag is built here; SQL exports are
- *	  the caller's own statement, checked at create time and again in the
- *	  worker (sqlcheck.c).  The SQL built here runs with search_path pinned
- *	  (lo_guard.c) and names pg_catalog's operators explicitly.
+ *	  builder (discover_sql.c), Issues-by-Tag through issues_sql.c; SQL
+ *	  exports are the caller's own statement, checked at create time and
+ *	  again in the worker (sqlcheck.c).  This file maps the stored request
+ *	  onto the builders' structs and raises their errors.
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
-#include "nodes/pg_list.h"
-#include "utils/builtins.h"
-
 #include "dataexport.h"
+#include "issues_sql.h"
 #include "registry.h"
 #include "runquery.h"
 
@@ -36,7 +33,8 @@ de_raise(const DeError *err)
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg_internal("%s", err->message),
-			 err->detail[0] ? errdetail_internal("%s", err->detail) : 0));
+			 err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
+			 err->hint ? errhint("%s", err->hint) : 0));
 	pg_unreachable();
 }
 
@@ -147,114 +145,31 @@ build_discover(const DeQuerySpec *spec, BuiltQuery *out)
 		de_raise(&err);
 }
 
-static int
-add_param(List **params, const char *value)
-{
-	*params = lappend(*params, pstrdup(value));
-	return list_length(*params);
-}
-
 /* One row per distinct tag value among the issue's events (SPEC §6). */
 static void
 build_issues_by_tag(const DeQuerySpec *spec, BuiltQuery *out)
 {
 	Dataset		ds;
-	StringInfoData sql;
-	List	   *params = NIL;
+	IssuesQuery q;
 	int			nprojects;
 	int64	   *projects;
 	DjValue    *key = dj_get(spec->info, "key");
-	int64_t		group;
-	bool		is_user;
-	const char *ts;
-	char		buf[32];
-	int			p_project,
-				p_group,
-				p_key = 0;
-	static char *plain_headers[] = {"value", "times_seen", "last_seen", "first_seen"};
-	static char *user_headers[] = {"value", "id", "email", "username", "ip_address",
-	"times_seen", "last_seen", "first_seen"};
+	DeError		err = {0};
 
 	spec_dataset(spec, &ds);
-	if (ds.group == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dataset \"%s\" has no \"group\" column", ds.name),
-				 errhint("Issues-by-Tag exports need the group (issue id) column registered.")));
+	memset(&q, 0, sizeof(q));
+	q.ds = &ds;
 	projects = json_int_list(dj_get(spec->info, "project"), &nprojects);
-	if (nprojects < 1 || !dj_as_int64(dj_get(spec->info, "group"), &group) ||
+	if (nprojects < 1 || !dj_as_int64(dj_get(spec->info, "group"), &q.group) ||
 		key == NULL || key->type != DJ_STRING)
 		elog(ERROR, "normalized Issues-by-Tag request is incomplete");
-	is_user = strcmp(key->str, "user") == 0 && ds.user != NULL;
-	if (!is_user && ds.tags == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dataset \"%s\" has no \"tags\" column", ds.name)));
-	ts = quote_identifier(ds.timestamp);
-
-	snprintf(buf, sizeof(buf), INT64_FORMAT, projects[0]);
-	p_project = add_param(&params, buf);
-	snprintf(buf, sizeof(buf), INT64_FORMAT, (int64) group);
-	p_group = add_param(&params, buf);
-
-	initStringInfo(&sql);
-	if (is_user)
-	{
-		const char *u = quote_identifier(ds.user);
-
-		appendStringInfoString(&sql, "SELECT COALESCE(");
-		if (ds.tags)
-			appendStringInfo(&sql, "d.%s OPERATOR(pg_catalog.->>) 'user', ", quote_identifier(ds.tags));
-		appendStringInfo(&sql,
-						 "'id:' || (d.%s OPERATOR(pg_catalog.->>) 'id'), "
-						 "'email:' || (d.%s OPERATOR(pg_catalog.->>) 'email'), "
-						 "'username:' || (d.%s OPERATOR(pg_catalog.->>) 'username'), "
-						 "'ip:' || (d.%s OPERATOR(pg_catalog.->>) 'ip_address')) AS c1, "
-						 "max(d.%s OPERATOR(pg_catalog.->>) 'id') AS c2, "
-						 "max(d.%s OPERATOR(pg_catalog.->>) 'email') AS c3, "
-						 "max(d.%s OPERATOR(pg_catalog.->>) 'username') AS c4, "
-						 "max(d.%s OPERATOR(pg_catalog.->>) 'ip_address') AS c5, ",
-						 u, u, u, u, u, u, u, u);
-	}
-	else
-	{
-		p_key = add_param(&params, key->str);
-		appendStringInfo(&sql, "SELECT d.%s OPERATOR(pg_catalog.->>) $%d AS c1, ",
-						 quote_identifier(ds.tags), p_key);
-	}
-	appendStringInfo(&sql,
-					 "count(*) AS times_seen, max(d.%s) AS last_seen, min(d.%s) AS first_seen "
-					 "FROM %s AS d WHERE d.%s OPERATOR(pg_catalog.=) $%d::bigint "
-					 "AND d.%s OPERATOR(pg_catalog.=) $%d::bigint",
-					 ts, ts, ds.relation, quote_identifier(ds.project), p_project,
-					 quote_identifier(ds.group), p_group);
-	if (is_user)
-		appendStringInfo(&sql, " AND d.%s IS NOT NULL", quote_identifier(ds.user));
-	else
-		appendStringInfo(&sql, " AND d.%s OPERATOR(pg_catalog.?) $%d", quote_identifier(ds.tags), p_key);
-	if (spec->nenvironments > 0 && ds.environment != NULL)
-	{
-		appendStringInfo(&sql, " AND d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
-						 quote_identifier(ds.environment));
-		for (int i = 0; i < spec->nenvironments; i++)
-			appendStringInfo(&sql, "%s$%d", i ? ", " : "",
-							 add_param(&params, spec->environments[i]));
-		appendStringInfoString(&sql, "])");
-	}
-	appendStringInfo(&sql, " GROUP BY 1 ORDER BY min(d.%s) DESC, 1", ts);
-	if (spec->row_limit > 0)
-	{
-		snprintf(buf, sizeof(buf), INT64_FORMAT, spec->row_limit + 1);
-		appendStringInfo(&sql, " LIMIT $%d::bigint", add_param(&params, buf));
-	}
-
-	out->sql = sql.data;
-	out->nparams = list_length(params);
-	out->params = palloc(sizeof(char *) * Max(out->nparams, 1));
-	for (int i = 0; i < out->nparams; i++)
-		out->params[i] = list_nth(params, i);
-	out->ncolumns = is_user ? lengthof(user_headers) : lengthof(plain_headers);
-	out->headers = is_user ? user_headers : plain_headers;
+	q.project = projects[0];
+	q.key = key->str;
+	q.environments = spec->environments;
+	q.nenvironments = spec->nenvironments;
+	q.row_limit = spec->row_limit;
+	if (!issues_by_tag_build(&q, de_quote_ident, out, &err))
+		de_raise(&err);
 }
 
 void
