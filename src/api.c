@@ -315,9 +315,7 @@ validate_sql(ExportRequest *req)
 static char *
 canonical_json(DjValue *v)
 {
-	char	   *text = v ? dj_serialize(v) : pstrdup("null");
-
-	return de_jsonb_to_cstring(de_jsonb_from_cstring(text));
+	return de_jsonb_to_cstring(de_jsonb_from_dom(v));
 }
 
 static char *

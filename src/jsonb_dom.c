@@ -1,6 +1,6 @@
 /*
  * jsonb_dom.c
- *	  Jsonb -> DjValue, for the pure modules (json.h).
+ *	  Jsonb <-> DjValue, for the pure modules (json.h).
  *
  * Payloads, stored query_info/owner_settings and dataset registrations
  * reach the pure code through here: the DOM is read off the Jsonb with
@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -137,4 +138,81 @@ de_spi_dom(int row, int col)
 	if ((Pointer) jb != DatumGetPointer(d))
 		pfree(jb);
 	return dom;
+}
+
+/* Pushes v (a container or, as tok, a scalar); returns pushJsonbValue's
+ * result, which is the finished value once the outermost container ends. */
+static JsonbValue *
+push_dom(JsonbParseState **state, const DjValue *v, JsonbIteratorToken tok)
+{
+	JsonbValue	jv;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	switch (v->type)
+	{
+		case DJ_ARRAY:
+			pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+			for (size_t i = 0; i < v->count; i++)
+				push_dom(state, v->items[i], WJB_ELEM);
+			return pushJsonbValue(state, WJB_END_ARRAY, NULL);
+		case DJ_OBJECT:
+			pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+			for (size_t i = 0; i < v->count; i++)
+			{
+				jv.type = jbvString;
+				jv.val.string.val = v->keys[i];
+				jv.val.string.len = strlen(v->keys[i]);
+				pushJsonbValue(state, WJB_KEY, &jv);
+				push_dom(state, v->items[i], WJB_VALUE);
+			}
+			/* sorts the keys and keeps the last of duplicates, as jsonb_in */
+			return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+		case DJ_NULL:
+			jv.type = jbvNull;
+			break;
+		case DJ_BOOL:
+			jv.type = jbvBool;
+			jv.val.boolean = v->boolean;
+			break;
+		case DJ_NUMBER:
+			jv.type = jbvNumeric;
+			jv.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+																 CStringGetDatum(v->str),
+																 ObjectIdGetDatum(InvalidOid),
+																 Int32GetDatum(-1)));
+			break;
+		case DJ_STRING:
+			jv.type = jbvString;
+			jv.val.string.val = v->str;
+			jv.val.string.len = strlen(v->str);
+			break;
+	}
+	return pushJsonbValue(state, tok, &jv);
+}
+
+Jsonb *
+de_jsonb_from_dom(const DjValue *v)
+{
+	JsonbParseState *state = NULL;
+	DjValue		null_value = {.type = DJ_NULL};
+	JsonbValue *result;
+
+	if (v == NULL)
+		v = &null_value;
+	if (v->type == DJ_ARRAY || v->type == DJ_OBJECT)
+		result = push_dom(&state, v, WJB_DONE);
+	else
+	{
+		/* a scalar is a one-element "raw scalar" array, as in jsonb_in */
+		JsonbValue	raw;
+
+		raw.type = jbvArray;
+		raw.val.array.rawScalar = true;
+		raw.val.array.nElems = 1;
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, &raw);
+		push_dom(&state, v, WJB_ELEM);
+		result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	}
+	return JsonbValueToJsonb(result);
 }
