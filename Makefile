@@ -15,6 +15,7 @@ SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pen
 SERVER_SRCS += src/drop_hook.c src/restore.c
 SERVER_SRCS += src/sqlcheck.c src/lo_guard.c
 SERVER_SRCS += src/queue.c
+SERVER_SRCS += src/jsonb_dom.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -53,6 +54,12 @@ UNIT_CFLAGS ?= -O1 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 UNIT_BUILD = test/unit/build
 UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BUILD)/%,$(wildcard test/unit/test_*.c))
 UNIT_PURE_OBJS = $(patsubst src/%.c,$(UNIT_BUILD)/%.o,$(PURE_SRCS)) $(UNIT_BUILD)/pure_mem_libc.o
+# The tests build the DOM with PostgreSQL's own JSON parser (libpgcommon, a
+# frontend build); only that file sees the server include directory.
+UNIT_PURE_OBJS += $(UNIT_BUILD)/dom_from_jsonapi.o
+UNIT_PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir-server)
+UNIT_PG_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) \
+	-lpgcommon -lpgport -lm
 UNIT_LIB = $(UNIT_BUILD)/libpure.a
 
 $(UNIT_LIB): $(UNIT_PURE_OBJS)
@@ -67,8 +74,12 @@ $(UNIT_BUILD)/pure_mem_libc.o: test/unit/pure_mem_libc.c src/pure.h
 	@mkdir -p $(UNIT_BUILD)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
 
+$(UNIT_BUILD)/dom_from_jsonapi.o: test/unit/dom_from_jsonapi.c test/unit/dom_from_jsonapi.h src/json.h src/pure.h
+	@mkdir -p $(UNIT_BUILD)
+	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_PG_CPPFLAGS) -c -o $@ $<
+
 $(UNIT_BUILD)/test_%: test/unit/test_%.c $(UNIT_LIB)
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka
+	$(UNIT_CC) $(UNIT_CFLAGS) -Itest/unit -o $@ $< $(UNIT_LIB) $(UNIT_PG_LIBS) -lcmocka
 
 .PHONY: unittest
 unittest: $(UNIT_TESTS)

@@ -1,16 +1,21 @@
 /*
  * fuzz_payload.c
  *	  libFuzzer harness of payload_normalize(): any bytes as a
- *	  dataexport_create() payload.
+ *	  dataexport_create() payload, made into the DOM by PostgreSQL's JSON
+ *	  parser as the tests do (test/unit/dom_from_jsonapi.c), which gives
+ *	  the DOM the server builds from jsonb.
  *
  * Besides crashes, leaks and undefined behaviour, it checks what the
- * contract promises: a failure carries a message, and a success yields a
- * query.info that serializes to JSON which parses back.
+ * contract promises: a failure carries a message, the payload's DOM is in
+ * canonical form (it serializes to text that parses back to the same
+ * text), and a success yields a query.info that serializes to JSON which
+ * parses back.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dom_from_jsonapi.h"
 #include "json.h"
 #include "payload.h"
 
@@ -30,9 +35,31 @@ check_serializes(const DjValue *v)
 		return;
 	memset(&err, 0, sizeof(err));
 	text = dj_serialize(v);
-	back = dj_parse(text, strlen(text), &err);
+	back = dj_from_json(text, strlen(text), &err);
 	if (back == NULL)
 		abort();
+	dj_free(back);
+	de_free(text);
+}
+
+/* The DOM of a jsonb is a fixed point: serialized and parsed again it is
+ * the same (sorted keys, numbers as numeric_out writes them). */
+static void
+check_canonical(const DjValue *v)
+{
+	char	   *text = dj_serialize(v);
+	DeError		err;
+	DjValue    *back;
+	char	   *again;
+
+	memset(&err, 0, sizeof(err));
+	back = dj_from_json(text, strlen(text), &err);
+	if (back == NULL)
+		abort();
+	again = dj_serialize(back);
+	if (strcmp(text, again) != 0)
+		abort();
+	de_free(again);
 	dj_free(back);
 	de_free(text);
 }
@@ -43,12 +70,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const int64_t resolved[] = {1, INT64_MAX};
 	ExportRequest req;
 	DeError		err;
+	DjValue    *root;
 
 	memset(&req, 0, sizeof(req));
 	memset(&err, 0, sizeof(err));
 
 	/* data is exactly size bytes, unterminated: over-reads are caught. */
-	if (payload_normalize((const char *) data, size, FUZZ_NOW, &req, &err))
+	root = dj_from_json((const char *) data, size, &err);
+	if (root == NULL)
+	{
+		if (err.code == DE_OK || err.message[0] == '\0')
+			abort();
+		return 0;
+	}
+	check_canonical(root);
+
+	if (payload_normalize(root, FUZZ_NOW, &req, &err))
 	{
 		if (req.info == NULL)
 			abort();
@@ -64,5 +101,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	export_request_clear(&req);
+	dj_free(root);
 	return 0;
 }

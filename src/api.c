@@ -31,6 +31,7 @@
 #include "catalog.h"
 #include "dataexport.h"
 #include "guc.h"
+#include "jsonb_dom.h"
 #include "payload.h"
 #include "queue.h"
 #include "registry.h"
@@ -314,9 +315,7 @@ validate_sql(ExportRequest *req)
 static char *
 canonical_json(DjValue *v)
 {
-	char	   *text = v ? dj_serialize(v) : pstrdup("null");
-
-	return de_jsonb_to_cstring(de_jsonb_from_cstring(text));
+	return de_jsonb_to_cstring(de_jsonb_from_dom(v));
 }
 
 static char *
@@ -466,7 +465,6 @@ Datum
 dataexport_create(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = PG_GETARG_JSONB_P(0);
-	char	   *text;
 	ExportRequest req;
 	DeError		err = {0};
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -477,8 +475,8 @@ dataexport_create(PG_FUNCTION_ARGS)
 
 	require_enabled();
 	require_read_write("create a data export");
-	text = de_jsonb_to_cstring(payload);
-	if (!payload_normalize(text, strlen(text), de_time_from_timestamptz(now), &req, &err))
+	if (!payload_normalize(de_dom_from_jsonb(payload), de_time_from_timestamptz(now),
+						   &req, &err))
 		de_raise(&err);
 	require_login_role();
 
@@ -645,7 +643,7 @@ load_exports(const char *condition, const char *cond_param,
 	/* decided before switching: the owner is usually a superuser itself */
 	params[3] = any_for_superuser && superuser() ? "true" : "false";
 	de_become_owner(&sw);
-	n = de_spi_exec(psprintf("SELECT id, state, query_info::text, organization "
+	n = de_spi_exec(psprintf("SELECT id, state, query_info, organization "
 							 "FROM dataexport.export WHERE (%s) AND ($4::boolean OR "
 							 "(owner OPERATOR(pg_catalog.=) $1::oid AND "
 							 "owner_settings OPERATOR(pg_catalog.=) $2::jsonb)) "
@@ -655,14 +653,12 @@ load_exports(const char *condition, const char *cond_param,
 	acc = palloc0(sizeof(ExportAccess) * Max(n, 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		DeError		err = {0};
-		char	   *info_text = pstrdup(de_spi_text((int) i, 3));
 		bool		isnull;
 
 		CHECK_FOR_INTERRUPTS();
 		acc[i].id = de_spi_int8((int) i, 1, &isnull);
 		acc[i].state = pstrdup(de_spi_text((int) i, 2));
-		acc[i].info = dj_parse(info_text, strlen(info_text), &err);
+		acc[i].info = de_spi_dom((int) i, 3);
 		acc[i].organization = de_spi_int8((int) i, 4, &isnull);
 		acc[i].has_organization = !isnull;
 	}

@@ -2,9 +2,11 @@
  * json.h
  *	  A small JSON document model for the pure modules.
  *
- * The extension hands jsonb to the pure code as text and takes the result
- * back as text; this DOM is what lies between.  Objects keep their keys in
- * insertion order (jsonb sorts them again on the way back in).
+ * The server builds it from Jsonb (jsonb_dom.h), the unit tests and fuzzers
+ * from PostgreSQL's JSON parser (test/unit/dom_from_jsonapi.h); both give
+ * objects in jsonb's key order with unique keys and numbers as numeric_out
+ * writes them.  Objects built here keep insertion order (jsonb sorts them
+ * again on the way back in).
  */
 #ifndef DATAEXPORT_JSON_H
 #define DATAEXPORT_JSON_H
@@ -34,11 +36,6 @@ struct DjValue
 	char	  **keys;			/* DJ_OBJECT: decoded keys, parallel to items */
 };
 
-/* Parses one JSON text (RFC 8259; surrounding whitespace allowed).  Returns
- * NULL and fills err (DE_ERR_INVALID) on malformed input, including \u0000 in
- * strings.  Nesting deeper than 200 levels is an error. */
-extern DjValue *dj_parse(const char *text, size_t len, DeError *err);
-
 /* Compact JSON text (no spaces), NUL-terminated, de_alloc'd.  Strings are
  * escaped per RFC 8259 (", \, control characters as \uXXXX or \n etc). */
 extern char *dj_serialize(const DjValue *v);
@@ -52,6 +49,7 @@ extern DjValue *dj_clone(const DjValue *v);
 extern DjValue *dj_new_null(void);
 extern DjValue *dj_new_bool(bool b);
 extern DjValue *dj_new_string(const char *s);
+extern DjValue *dj_new_string_len(const char *s, size_t len);
 extern DjValue *dj_new_number_text(const char *literal); /* e.g. "42" */
 extern DjValue *dj_new_int(int64_t i);
 extern DjValue *dj_new_array(void);
@@ -64,6 +62,9 @@ extern DjValue *dj_get(const DjValue *obj, const char *key);
 extern void dj_set(DjValue *obj, const char *key, DjValue *value);
 /* Removes and frees; no-op when absent. */
 extern void dj_remove(DjValue *obj, const char *key);
+/* Appends without looking for an existing key (for builders whose keys are
+ * known to be unique); takes ownership of key (de_alloc'd) and value. */
+extern void dj_object_push(DjValue *obj, char *key, DjValue *value);
 /* Takes ownership of value. */
 extern void dj_append(DjValue *arr, DjValue *value);
 

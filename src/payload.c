@@ -884,18 +884,15 @@ normalize_root(const DjValue *root, de_time now, ExportRequest *req,
 }
 
 bool
-payload_normalize(const char *payload, size_t len, de_time now,
+payload_normalize(const DjValue *payload, de_time now,
 				  ExportRequest *out, DeError *err)
 {
-	DjValue    *root;
 	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	root = dj_parse(payload, len, err);
-	if (root == NULL)
-		return false;
-	ok = normalize_root(root, now, out, err);
-	dj_free(root);
+	if (payload == NULL)
+		return de_error(err, DE_ERR_INVALID, "No data provided");
+	ok = normalize_root(payload, now, out, err);
 	if (!ok)
 		export_request_clear(out);
 	return ok;

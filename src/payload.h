@@ -75,11 +75,12 @@ typedef struct ExportRequest
 } ExportRequest;
 
 /*
- * Validates payload (a JSON text) at time now.  On success fills out and
- * returns true; on failure returns false with err set and out cleared.
- * Field and search syntax are checked here (fields.h, search.h).
+ * Validates payload (the DOM of the request's jsonb; the caller keeps it) at
+ * time now.  On success fills out and returns true; on failure returns false
+ * with err set and out cleared.  Field and search syntax are checked here
+ * (fields.h, search.h).
  */
-extern bool payload_normalize(const char *payload, size_t len, de_time now,
+extern bool payload_normalize(const DjValue *payload, de_time now,
 							  ExportRequest *out, DeError *err);
 
 /* Replaces info's "project" with the resolved list. */

@@ -23,7 +23,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
-#include "json.h"
+#include "jsonb_dom.h"
 #include "registry.h"
 #include "shmem.h"
 #include "sqlcheck.h"
@@ -187,7 +187,6 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 	Oid			relid;
 	Jsonb	   *columns;
 	DjValue    *map;
-	DeError		err = {0};
 	char	   *json_text;
 	char		relid_text[16];
 	const char *params[3];
@@ -207,8 +206,9 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dataset name must not be empty")));
 
+	map = de_dom_from_jsonb(columns);
+	/* stored as given: the parameters of de_spi_exec are text */
 	json_text = de_jsonb_to_cstring(columns);
-	map = dj_parse(json_text, strlen(json_text), &err);
 	if (map == NULL || map->type != DJ_OBJECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -337,12 +337,10 @@ de_load_dataset(const char *name, Dataset *out)
 	DeUserSwitch sw;
 	const char *params[1] = {name};
 	uint64		n;
-	char	   *json_text;
 	DjValue    *map;
-	DeError		err = {0};
 
 	de_become_owner(&sw);
-	n = de_spi_exec("SELECT relation::oid, columns::text FROM dataexport.datasets "
+	n = de_spi_exec("SELECT relation::oid, columns FROM dataexport.datasets "
 					"WHERE name = $1", 1, params, false);
 	de_restore_user(&sw);
 	if (n == 0)
@@ -353,8 +351,7 @@ de_load_dataset(const char *name, Dataset *out)
 	{
 		Oid			relid = (Oid) strtoul(de_spi_text(0, 1), NULL, 10);
 
-		json_text = pstrdup(de_spi_text(0, 2));
-		map = dj_parse(json_text, strlen(json_text), &err);
+		map = de_spi_dom(0, 2);
 		if (map == NULL)
 			elog(ERROR, "corrupt dataset registration for \"%s\"", name);
 		out->relation = relation_quoted_name(relid);

@@ -26,7 +26,7 @@
 #include "catalog.h"
 #include "dataexport.h"
 #include "guc.h"
-#include "json.h"
+#include "jsonb_dom.h"
 #include "lo_guard.h"
 #include "runquery.h"
 #include "shmem.h"
@@ -125,14 +125,14 @@ commit_transaction(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/* A jsonb column of the export row as a DOM in the current context. */
 static DjValue *
-parse_json_text(const char *text)
+spi_dom_not_null(int col)
 {
-	DeError		err = {0};
-	DjValue    *v = dj_parse(text, strlen(text), &err);
+	DjValue    *v = de_spi_dom(0, col);
 
 	if (v == NULL)
-		elog(ERROR, "corrupt JSON in export record: %s", err.message);
+		elog(ERROR, "export record has a null jsonb column %d", col);
 	return v;
 }
 
@@ -156,16 +156,14 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 									 ALLOCSET_DEFAULT_SIZES);
 	begin_transaction("dataexport: loading export");
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT query_type, query_info::text, environments, row_limit, "
-					"format, compression, owner_settings::text, date_created, attempts "
+	if (de_spi_exec("SELECT query_type, query_info, environments, row_limit, "
+					"format, compression, owner_settings, date_created, attempts "
 					"FROM dataexport.export WHERE id = $1::bigint "
 					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
 					3, params, false) == 1)
 	{
 		/* read in the SPI context, which SPI_finish frees ... */
 		char	   *query_type = de_spi_text(0, 1);
-		char	   *info = de_spi_text(0, 2);
-		char	   *settings = de_spi_text(0, 7);
 		Datum	   *elems = NULL;
 		bool	   *nulls = NULL;
 		int			nelems = 0;
@@ -192,8 +190,8 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 		/* ... and copied into the job's context */
 		old = MemoryContextSwitchTo(job->cxt);
 		job->query_type = pstrdup(query_type);
-		job->info = parse_json_text(info);
-		job->settings = parse_json_text(settings);
+		job->info = spi_dom_not_null(2);
+		job->settings = spi_dom_not_null(7);
 		job->environments = NULL;
 		job->nenvironments = 0;
 		if (elems != NULL)

@@ -1,6 +1,9 @@
 /*
  * test_json.c
- *	  Unit tests of json.c: parsing, serialization and the accessors.
+ *	  Unit tests of json.c (serialization and the accessors) and of the DOM
+ *	  the tests and fuzzers build with PostgreSQL's JSON parser
+ *	  (dom_from_jsonapi.c), which must be the DOM the server builds from
+ *	  jsonb: jsonb's key order, numbers as numeric_out writes them.
  *
  * Most cases are table rows (input text, expected compact output or
  * failure); each row is its own cmocka test so that TAP names what broke.
@@ -15,6 +18,7 @@
 #include <cmocka.h>
 
 #include "case_runner.h"
+#include "dom_from_jsonapi.h"
 #include "json.h"
 
 
@@ -32,12 +36,20 @@ static const RoundTripCase round_trip_cases[] = {
 	{"true", "true", "true"},
 	{"false", "false", "false"},
 	{"zero", "0", "0"},
-	{"negative zero", "-0", "-0"},
+	{"negative zero", "-0", "0"},
+	{"negative zero with scale", "-0.0", "0.0"},
 	{"integer", "42", "42"},
 	{"negative", "-17", "-17"},
-	{"fraction kept as written", "1.50", "1.50"},
-	{"exponent kept as written", "1E+3", "1E+3"},
-	{"small exponent", "-2.5e-10", "-2.5e-10"},
+	{"fraction keeps its scale", "1.50", "1.50"},
+	{"exponent expanded", "1E+3", "1000"},
+	{"exponent 1e2 is the integer 100", "1e2", "100"},
+	{"exponent eats the fraction", "1.5e1", "15"},
+	{"exponent keeps the remaining scale", "1.50e1", "15.0"},
+	{"negative exponent", "1e-2", "0.01"},
+	{"zero with exponent", "0.0e5", "0"},
+	{"small exponent", "-2.5e-10", "-0.00000000025"},
+	{"exponent zero", "-1E+0", "-1"},
+	{"huge exponent of zero", "0e1073741822", "0"},
 	{"huge integer kept", "123456789012345678901234567890", "123456789012345678901234567890"},
 	{"empty string", "\"\"", "\"\""},
 	{"string", "\"abc\"", "\"abc\""},
@@ -47,9 +59,10 @@ static const RoundTripCase round_trip_cases[] = {
 	{"empty object", "{}", "{}"},
 	{"empty object with spaces", "{ }", "{}"},
 	{"array", "[1, \"a\", true, null, [], {}]", "[1,\"a\",true,null,[],{}]"},
-	{"object keeps order", "{\"b\": 1, \"a\": 2}", "{\"b\":1,\"a\":2}"},
+	{"object keys in jsonb order", "{\"b\": 1, \"a\": 2}", "{\"a\":2,\"b\":1}"},
+	{"shorter keys first", "{\"bb\": 1, \"c\": 2, \"a\": 3}", "{\"a\":3,\"c\":2,\"bb\":1}"},
 	{"nested", "{\"a\": {\"b\": [1, {\"c\": null}]}}", "{\"a\":{\"b\":[1,{\"c\":null}]}}"},
-	{"duplicate key last wins in first place", "{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":3,\"b\":2}"},
+	{"duplicate key last wins", "{\"b\":1,\"a\":2,\"b\":3}", "{\"a\":2,\"b\":3}"},
 	{"triple duplicate", "{\"a\":1,\"a\":2,\"b\":0,\"a\":3}", "{\"a\":3,\"b\":0}"},
 	{"simple escapes decoded and re-escaped", "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"",
 	"\"\\\" \\\\ / \\b \\f \\n \\r \\t\""},
@@ -110,6 +123,10 @@ static const InvalidCase invalid_cases[] = {
 	{"comment", "/* x */ 1"},
 	{"close without open", "]"},
 	{"mismatched brackets", "[1}"},
+	{"numeric overflow: 131073 integer digits", "1e131072"},
+	{"numeric overflow: scale 16384", "[1e-16384]"},
+	{"numeric overflow: scale of zero", "0e-16384"},
+	{"numeric overflow: huge exponent of zero", "0e1073741823"},
 };
 
 typedef struct IntCase
@@ -143,7 +160,7 @@ test_round_trip(void **state)
 {
 	const RoundTripCase *c = *state;
 	DeError		err = {0};
-	DjValue    *v = dj_parse(c->in, strlen(c->in), &err);
+	DjValue    *v = dj_from_json(c->in, strlen(c->in), &err);
 	char	   *out;
 
 	if (v == NULL)
@@ -154,7 +171,7 @@ test_round_trip(void **state)
 
 	/* the serialization parses back to the same serialization */
 	{
-		DjValue    *again = dj_parse(c->want, strlen(c->want), &err);
+		DjValue    *again = dj_from_json(c->want, strlen(c->want), &err);
 		char	   *out2;
 
 		assert_non_null(again);
@@ -171,7 +188,7 @@ test_invalid(void **state)
 {
 	const InvalidCase *c = *state;
 	DeError		err = {0};
-	DjValue    *v = dj_parse(c->in, strlen(c->in), &err);
+	DjValue    *v = dj_from_json(c->in, strlen(c->in), &err);
 
 	if (v != NULL)
 	{
@@ -180,7 +197,10 @@ test_invalid(void **state)
 		fail_msg("accepted, parsed as %s", out);
 	}
 	assert_int_equal(err.code, DE_ERR_INVALID);
-	assert_true(strncmp(err.message, "invalid JSON: ", 14) == 0);
+	if (strncmp(c->name, "numeric overflow", 16) == 0)
+		assert_string_equal(err.message, "value overflows numeric format");
+	else
+		assert_true(strncmp(err.message, "invalid input syntax for type json: ", 36) == 0);
 }
 
 static void
@@ -202,7 +222,7 @@ static DjValue *
 must_parse(const char *text)
 {
 	DeError		err = {0};
-	DjValue    *v = dj_parse(text, strlen(text), &err);
+	DjValue    *v = dj_from_json(text, strlen(text), &err);
 
 	if (v == NULL)
 		fail_msg("parse of %s failed: %s", text, err.message);
@@ -250,19 +270,19 @@ test_depth_limit(void **state)
 	{
 		/* the mixed kind opens two containers per step */
 		int			per_step = k == 2 ? 2 : 1;
-		char	   *ok = nested(kinds[k].open, kinds[k].close, 200 / per_step);
-		char	   *deep = nested(kinds[k].open, kinds[k].close, 200 / per_step + 1);
+		char	   *ok = nested(kinds[k].open, kinds[k].close, 10000 / per_step);
+		char	   *deep = nested(kinds[k].open, kinds[k].close, 10000 / per_step + 1);
 		DeError		err = {0};
 		DjValue    *v;
 
-		v = dj_parse(ok, strlen(ok), &err);
+		v = dj_from_json(ok, strlen(ok), &err);
 		assert_non_null(v);
 		assert_serializes_to(v, ok);
 		dj_free(v);
 
-		assert_null(dj_parse(deep, strlen(deep), &err));
+		assert_null(dj_from_json(deep, strlen(deep), &err));
 		assert_int_equal(err.code, DE_ERR_INVALID);
-		assert_non_null(strstr(err.message, "nesting too deep"));
+		assert_string_equal(err.message, "stack depth limit exceeded");
 		free(ok);
 		free(deep);
 	}
@@ -275,8 +295,37 @@ test_very_deep_input_fails_fast(void **state)
 	DeError		err = {0};
 
 	(void) state;
-	assert_null(dj_parse(deep, strlen(deep), &err));
+	assert_null(dj_from_json(deep, strlen(deep), &err));
+	assert_string_equal(err.message, "stack depth limit exceeded");
 	free(deep);
+}
+
+/* The largest values numeric_in takes (as checked against jsonb_in of
+ * PostgreSQL 15): 131072 integer digits, a scale of 16383. */
+static void
+test_numeric_limits(void **state)
+{
+	DeError		err = {0};
+	DjValue    *v;
+	StrBuf		want;
+
+	(void) state;
+	v = dj_from_json("1e131071", 8, &err);
+	assert_non_null(v);
+	assert_int_equal(strlen(v->str), 131072);
+	assert_true(v->str[0] == '1' && strspn(v->str + 1, "0") == 131071);
+	dj_free(v);
+
+	v = dj_from_json("-1e-16383", 9, &err);
+	assert_non_null(v);
+	sb_init(&want);
+	sb_append(&want, "-0.");
+	for (int i = 0; i < 16382; i++)
+		sb_append_char(&want, '0');
+	sb_append_char(&want, '1');
+	assert_string_equal(v->str, want.data);
+	sb_free(&want);
+	dj_free(v);
 }
 
 static void
@@ -287,23 +336,23 @@ test_length_is_honoured(void **state)
 
 	(void) state;
 	/* only "12" of "123" */
-	v = dj_parse("123", 2, &err);
+	v = dj_from_json("123", 2, &err);
 	assert_non_null(v);
 	assert_serializes_to(v, "12");
 	dj_free(v);
 
 	/* "[1" of "[1]": unclosed */
-	assert_null(dj_parse("[1]", 2, &err));
+	assert_null(dj_from_json("[1]", 2, &err));
 	/* "\"ab" of "\"ab\"" */
-	assert_null(dj_parse("\"ab\"", 3, &err));
+	assert_null(dj_from_json("\"ab\"", 3, &err));
 	/* "tru" of "true" */
-	assert_null(dj_parse("true", 3, &err));
+	assert_null(dj_from_json("true", 3, &err));
 	/* an escape cut in the middle */
-	assert_null(dj_parse("\"\\u00e9\"", 5, &err));
+	assert_null(dj_from_json("\"\\u00e9\"", 5, &err));
 	/* a NUL byte inside the given length */
-	assert_null(dj_parse("[1,\0 2]", 7, &err));
-	assert_null(dj_parse("\"a\0b\"", 5, &err));
-	assert_null(dj_parse(NULL, 0, &err));
+	assert_null(dj_from_json("[1,\0 2]", 7, &err));
+	assert_null(dj_from_json("\"a\0b\"", 5, &err));
+	assert_null(dj_from_json(NULL, 0, &err));
 }
 
 static void
@@ -312,12 +361,18 @@ test_error_position(void **state)
 	DeError		err = {0};
 
 	(void) state;
-	assert_null(dj_parse("[1, x]", 6, &err));
-	assert_string_equal(err.message, "invalid JSON: unexpected character at offset 4");
-	assert_null(dj_parse("[1,", 3, &err));
-	assert_string_equal(err.message, "invalid JSON: expected a value at end of input");
+	assert_null(dj_from_json("[1, x]", 6, &err));
+	assert_string_equal(err.message, "invalid input syntax for type json: invalid token at offset 4");
+	assert_null(dj_from_json("[1,", 3, &err));
+	assert_string_equal(err.message,
+						"invalid input syntax for type json: the input string ended unexpectedly at offset 3");
+	assert_null(dj_from_json("{\"a\" 1}", 7, &err));
+	assert_string_equal(err.message, "invalid input syntax for type json: expected \":\" at offset 5");
+	assert_null(dj_from_json("\"\\u0000\"", 8, &err));
+	assert_string_equal(err.message,
+						"invalid input syntax for type json: \\u0000 cannot be converted to text at offset 0");
 	/* err may be NULL */
-	assert_null(dj_parse("x", 1, NULL));
+	assert_null(dj_from_json("x", 1, NULL));
 }
 
 static void
@@ -363,7 +418,7 @@ test_serializer_escapes(void **state)
 	dj_append_quoted(&sb, all_controls, 31);
 	{
 		DeError		err = {0};
-		DjValue    *v = dj_parse(sb.data, sb.len, &err);
+		DjValue    *v = dj_from_json(sb.data, sb.len, &err);
 
 		assert_non_null(v);
 		assert_string_equal(v->str, all_controls);
@@ -528,7 +583,7 @@ test_many_duplicate_keys(void **state)
 	for (int i = 0; i < 5000; i++)
 		sb_appendf(&sb, "%s\"k%d\":%d", i ? "," : "", i % 7, i);
 	sb_append_char(&sb, '}');
-	v = dj_parse(sb.data, sb.len, &err);
+	v = dj_from_json(sb.data, sb.len, &err);
 	assert_non_null(v);
 	assert_int_equal(v->count, 7);
 	for (int k = 0; k < 7; k++)
@@ -555,10 +610,11 @@ main(void)
 		const char *name;
 		CMUnitTestFunction fn;
 	}			fixed[] = {
-		{"depth limit is 200", test_depth_limit},
+		{"depth limit is 10000, as jsonb's at max_stack_depth 2MB", test_depth_limit},
 		{"very deep input fails without recursing", test_very_deep_input_fails_fast},
+		{"numeric limits", test_numeric_limits},
 		{"length is honoured", test_length_is_honoured},
-		{"error messages name the position", test_error_position},
+		{"error messages are pg_parse_json's, with the position", test_error_position},
 		{"strings are decoded", test_decoded_strings},
 		{"serializer escapes", test_serializer_escapes},
 		{"constructors", test_constructors},
