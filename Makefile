@@ -15,6 +15,7 @@ SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pen
 SERVER_SRCS += src/drop_hook.c src/restore.c
 SERVER_SRCS += src/sqlcheck.c src/lo_guard.c
 SERVER_SRCS += src/queue.c
+SERVER_SRCS += src/exports.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 

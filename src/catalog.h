@@ -31,13 +31,6 @@ extern char *de_spi_text(int row, int col);
 extern int64 de_spi_int8(int row, int col, bool *isnull);
 extern Jsonb *de_spi_jsonb(int row, int col);
 
-/* The export record (SPEC §5) of one export, read as the extension owner, or
- * NULL if there is no such export (ownership not checked). */
-extern Jsonb *de_export_record(int64 id);
-
-/* NOTIFY dataexport, '{"id": n, "state": "..."}' (sent at commit). */
-extern void de_notify_state(int64 id, const char *state);
-
 /* The forwarded settings of the current session as a JSON object text. */
 extern char *de_current_owner_settings(void);
 
