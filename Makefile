@@ -31,6 +31,7 @@ REGRESS += security_search_path
 REGRESS += security_sql_parse
 REGRESS += security_sql_role
 REGRESS += security_dos
+REGRESS += exports_list
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src
