@@ -1,7 +1,8 @@
 /*
  * catalog.h
- *	  Access to the extension's bookkeeping tables (schema "dataexport") on
- *	  behalf of users, and the SPI helpers every server module uses.
+ *	  The switch to the extension owner for access to the bookkeeping tables
+ *	  (schema "dataexport"; the export table is exports.c's), and the SPI
+ *	  helpers every server module uses.
  */
 #ifndef DATAEXPORT_CATALOG_H
 #define DATAEXPORT_CATALOG_H

@@ -7,7 +7,6 @@
 #ifndef DATAEXPORT_EXPORTS_H
 #define DATAEXPORT_EXPORTS_H
 
-#include "access/transam.h"
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
