@@ -16,6 +16,7 @@ SERVER_SRCS += src/drop_hook.c src/restore.c
 SERVER_SRCS += src/sqlcheck.c src/lo_guard.c
 SERVER_SRCS += src/queue.c
 SERVER_SRCS += src/jsonb_dom.c
+SERVER_SRCS += src/exports.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -31,6 +32,7 @@ REGRESS += security_search_path
 REGRESS += security_sql_parse
 REGRESS += security_sql_role
 REGRESS += security_dos
+REGRESS += exports_list
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src

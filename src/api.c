@@ -6,11 +6,10 @@
  * Checks that concern the user's data (projects, datasets, environments,
  * Issues-by-Tag lookups, a SQL export's statement) run as the caller, so
  * their grants and row-level security decide; bookkeeping is read and
- * written as the extension owner (catalog.c).
+ * written as the extension owner (exports.c).
  */
 #include "postgres.h"
 
-#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
@@ -21,7 +20,6 @@
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "pgstat.h"
-#include "storage/large_object.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
@@ -30,6 +28,7 @@
 
 #include "catalog.h"
 #include "dataexport.h"
+#include "exports.h"
 #include "guc.h"
 #include "jsonb_dom.h"
 #include "payload.h"
@@ -372,63 +371,24 @@ dedupe_key(const ExportRequest *req, const char *settings)
 	return pstrdup(hex);
 }
 
-/* Inserts the export, or finds the identical unfinished one.  The unique
- * index decides, so concurrent identical requests cannot both insert. */
+/* Inserts the export, or finds the identical unfinished one. */
 static int64
 insert_or_find(const ExportRequest *req, bool *created)
 {
-	DeUserSwitch sw;
-	const char *params[11];
-	char	   *settings;
-	int64		id = 0;
+	DeNewExport e;
 
-	settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));
-	params[0] = psprintf("%u", GetUserId());
-	params[1] = GetUserNameFromId(GetUserId(), false);
-	params[2] = settings;
-	params[3] = req->has_organization ? int8_text(req->organization) : NULL;
-	params[4] = export_query_type_name(req->type);
-	params[5] = dj_serialize(req->info);
-	params[6] = environments_json(req);
-	params[7] = req->has_limit ? int8_text(req->limit) : NULL;
-	params[8] = format_name(req->format);
-	params[9] = compression_name(req->compression);
-	params[10] = dedupe_key(req, settings);
-
-	de_become_owner(&sw);
-	for (int attempt = 0; attempt < 10 && id == 0; attempt++)
-	{
-		bool		isnull;
-
-		if (de_spi_exec("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
-						"organization, query_type, query_info, environments, row_limit, "
-						"format, compression, dedupe_key) "
-						"VALUES ($1::oid, $2::name, $3::jsonb, $4::bigint, $5, $6::jsonb, "
-						"ARRAY(SELECT pg_catalog.jsonb_array_elements_text($7::jsonb)), "
-						"$8::bigint, $9, $10, $11) "
-						"ON CONFLICT (dedupe_key) WHERE state IN ('queued', 'running') "
-						"DO NOTHING RETURNING id", 11, params, false) == 1)
-		{
-			*created = true;
-			id = de_spi_int8(0, 1, &isnull);
-		}
-		/* the conflicting export is committed now; it may also have just
-		 * finished, in which case we insert again */
-		else if (de_spi_exec("SELECT id FROM dataexport.export WHERE dedupe_key = $11 "
-							 "AND state IN ('queued', 'running')",
-							 11, params, false) == 1)
-		{
-			*created = false;
-			id = de_spi_int8(0, 1, &isnull);
-		}
-	}
-	de_restore_user(&sw);
-	if (id == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not create the data export under concurrent identical requests"),
-				 errhint("Try again.")));
-	return id;
+	e.owner = GetUserId();
+	e.owner_name = GetUserNameFromId(GetUserId(), false);
+	e.owner_settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));
+	e.organization = req->has_organization ? int8_text(req->organization) : NULL;
+	e.query_type = export_query_type_name(req->type);
+	e.query_info = dj_serialize(req->info);
+	e.environments = environments_json(req);
+	e.row_limit = req->has_limit ? int8_text(req->limit) : NULL;
+	e.format = format_name(req->format);
+	e.compression = compression_name(req->compression);
+	e.dedupe_key = dedupe_key(req, e.owner_settings);
+	return de_export_insert_or_find(&e, created);
 }
 
 static Jsonb *
@@ -523,6 +483,7 @@ typedef struct ExportAccess
 	DjValue    *info;
 	bool		has_organization;
 	int64		organization;
+	Jsonb	   *record;			/* only if loaded with_records */
 	bool		sees_projects;	/* set by check_projects_visible */
 } ExportAccess;
 
@@ -625,45 +586,33 @@ check_projects_visible(ExportAccess *acc, int nacc)
 /*
  * The caller's exports (same role, same forwarded settings; with
  * any_for_superuser, any export for a superuser) among those "condition"
- * selects, where $3 is cond_param; newest first.  Read as the extension
- * owner; the project check is check_projects_visible's.
+ * selects, where $3 is cond_param; newest first; with_records, each with
+ * its record.  Allocated in the current memory context; the project check
+ * is check_projects_visible's.
  */
 static int
 load_exports(const char *condition, const char *cond_param,
-			 bool any_for_superuser, ExportAccess **out)
+			 bool any_for_superuser, bool with_records, ExportAccess **out)
 {
-	DeUserSwitch sw;
-	const char *params[4];
-	uint64		n;
+	DeExportRow *rows;
+	int			n;
 	ExportAccess *acc;
 
-	params[0] = psprintf("%u", GetUserId());
-	params[1] = de_current_owner_settings();
-	params[2] = cond_param;
-	/* decided before switching: the owner is usually a superuser itself */
-	params[3] = any_for_superuser && superuser() ? "true" : "false";
-	de_become_owner(&sw);
-	n = de_spi_exec(psprintf("SELECT id, state, query_info, organization "
-							 "FROM dataexport.export WHERE (%s) AND ($4::boolean OR "
-							 "(owner OPERATOR(pg_catalog.=) $1::oid AND "
-							 "owner_settings OPERATOR(pg_catalog.=) $2::jsonb)) "
-							 "ORDER BY id DESC", condition),
-					4, params, false);
-	de_restore_user(&sw);
+	n = de_exports_load_for_caller(condition, cond_param, any_for_superuser,
+								   with_records, CurrentMemoryContext, &rows);
 	acc = palloc0(sizeof(ExportAccess) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 	{
-		bool		isnull;
-
 		CHECK_FOR_INTERRUPTS();
-		acc[i].id = de_spi_int8((int) i, 1, &isnull);
-		acc[i].state = pstrdup(de_spi_text((int) i, 2));
-		acc[i].info = de_spi_dom((int) i, 3);
-		acc[i].organization = de_spi_int8((int) i, 4, &isnull);
-		acc[i].has_organization = !isnull;
+		acc[i].id = rows[i].id;
+		acc[i].state = rows[i].state;
+		acc[i].info = rows[i].query_info;
+		acc[i].organization = rows[i].organization;
+		acc[i].has_organization = rows[i].has_organization;
+		acc[i].record = rows[i].record;
 	}
 	*out = acc;
-	return (int) n;
+	return n;
 }
 
 /*
@@ -676,7 +625,8 @@ access_export(int64 id)
 {
 	ExportAccess *acc;
 
-	if (load_exports("id OPERATOR(pg_catalog.=) $3::bigint", int8_text(id), true, &acc) != 1)
+	if (load_exports("id OPERATOR(pg_catalog.=) $3::bigint", int8_text(id), true, false,
+					 &acc) != 1)
 		raise_no_such_export(id);
 	check_projects_visible(acc, 1);
 	if (!acc->sees_projects)
@@ -711,47 +661,19 @@ dataexport_cancel(PG_FUNCTION_ARGS)
 	acc = access_export(id);
 	if (strcmp(acc.state, "queued") == 0 || strcmp(acc.state, "running") == 0)
 	{
-		DeUserSwitch sw;
-		const char *params[1] = {int8_text(id)};
-		uint64		n;
+		int64		claim;
+		bool		claimed;
 
-		de_become_owner(&sw);
-		n = de_spi_exec("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
-						"WHERE id = $1::bigint AND state IN ('queued', 'running') "
-						"RETURNING claim",
-						1, params, false);
-		de_restore_user(&sw);
-		if (n == 1)
-		{
-			bool		noclaim;
-			int64		claim = de_spi_int8(0, 1, &noclaim);
-
-			de_notify_state(id, "cancelled");
-			/* a running worker is interrupted once this commits; it then
-			 * rolls its large object back.  The claim picks the worker of
-			 * this export, not a stale one of a reinstalled extension's
-			 * export with the same id. */
-			if (!noclaim)
-				de_cancel_at_commit(id, claim);
-		}
+		/* a running worker is interrupted once this commits; it then rolls
+		 * its large object back.  The claim picks the worker of this
+		 * export, not a stale one of a reinstalled extension's export with
+		 * the same id. */
+		if (de_export_cancel(id, &claim, &claimed) && claimed)
+			de_cancel_at_commit(id, claim);
 	}
 	record = de_export_record(id);
 	SPI_finish();
 	PG_RETURN_JSONB_P(record);
-}
-
-static bool
-export_unfinished(int64 id)
-{
-	DeUserSwitch sw;
-	const char *params[1] = {int8_text(id)};
-	bool		unfinished;
-
-	de_become_owner(&sw);
-	unfinished = de_spi_exec("SELECT 1 FROM dataexport.export WHERE id = $1::bigint "
-							 "AND state IN ('queued', 'running')", 1, params, false) == 1;
-	de_restore_user(&sw);
-	return unfinished;
 }
 
 /* Exports start when the transaction that created them commits, so waiting
@@ -759,18 +681,7 @@ export_unfinished(int64 id)
 static void
 require_committed(int64 id)
 {
-	DeUserSwitch sw;
-	const char *params[1] = {int8_text(id)};
-	bool		isnull;
-	TransactionId xmin = InvalidTransactionId;
-
-	de_become_owner(&sw);
-	if (de_spi_exec("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
-					1, params, false) == 1)
-		xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-	de_restore_user(&sw);
-	if (TransactionIdIsValid(xmin) && TransactionIdIsCurrentTransactionId(xmin))
+	if (de_export_created_in_current_transaction(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("data export " INT64_FORMAT " was created in the current transaction", id),
@@ -806,7 +717,7 @@ dataexport_wait(PG_FUNCTION_ARGS)
 		long		remaining_ms;
 
 		ConditionVariablePrepareToSleep(&de_shared->finished);
-		if (!export_unfinished(id))
+		if (!de_export_is_unfinished(id))
 			break;
 		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining_ms <= 0)
@@ -829,46 +740,18 @@ dataexport_wait(PG_FUNCTION_ARGS)
 /*
  * Expires the succeeded exports that are past dateExpired or whose file is
  * gone (dropped, or no longer the requester's), and unlinks the files that
- * still belong to their requesters.  A large object that now belongs to
- * another role (REASSIGN OWNED, or an OID reused after the file was dropped)
- * is that role's, not the export's: it is left alone, and the record expires
- * all the same, since it no longer has a file of its own.
+ * still belong to their requesters (de_exports_cleanup).
  */
 Datum
 dataexport_cleanup(PG_FUNCTION_ARGS)
 {
-	DeUserSwitch sw;
-	uint64		n;
+	int64		n;
 
 	de_require_preloaded();
 	SPI_connect();
-	de_become_owner(&sw);
-	n = de_spi_exec("WITH old AS ("
-					"  SELECT e.id, e.file_oid, dataexport.file_present(e) AS owned "
-					"  FROM dataexport.export e WHERE e.state = 'succeeded' "
-					"  AND (e.date_expired <= now() OR NOT dataexport.file_present(e)) "
-					"  FOR UPDATE) "
-					"UPDATE dataexport.export e SET state = 'expired', file_oid = NULL "
-					"FROM old WHERE e.id = old.id "
-					"RETURNING old.file_oid, old.owned", 0, NULL, false);
-	for (uint64 i = 0; i < n; i++)
-	{
-		char	   *oidtext = de_spi_text((int) i, 1);
-		char	   *owned = de_spi_text((int) i, 2);
-		Oid			loid;
-
-		CHECK_FOR_INTERRUPTS();
-		if (oidtext == NULL || owned == NULL || strcmp(owned, "t") != 0)
-			continue;
-		loid = (Oid) strtoul(oidtext, NULL, 10);
-		/* the files belong to their requesters; cleanup is the DBA's
-		 * (EXECUTE is granted by them), so no privilege check here */
-		if (LargeObjectExists(loid))
-			inv_drop(loid);
-	}
-	de_restore_user(&sw);
+	n = de_exports_cleanup();
 	SPI_finish();
-	PG_RETURN_INT64((int64) n);
+	PG_RETURN_INT64(n);
 }
 
 /* ---- list and progress ---- */
@@ -876,9 +759,8 @@ dataexport_cleanup(PG_FUNCTION_ARGS)
 /* What list shows of an export whose projects the caller no longer all
  * sees: the record without its file (and the file's checksum and counts). */
 static Jsonb *
-record_for_list(int64 id, bool sees_projects)
+record_for_list(Jsonb *record, bool sees_projects)
 {
-	Jsonb	   *record = de_export_record(id);
 	static const char *const hidden =
 		"{\"fileOid\": null, \"checksum\": null, \"rows\": null, "
 		"\"bytes\": null, \"progress\": null, \"fileHidden\": true}";
@@ -901,12 +783,12 @@ dataexport_list(PG_FUNCTION_ARGS)
 	de_require_preloaded();
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	/* the caller's own, superuser or not */
-	n = load_exports("true", NULL, false, &acc);
+	/* the caller's own, superuser or not, with their records: one query */
+	n = load_exports("true", NULL, false, true, &acc);
 	check_projects_visible(acc, n);
 	for (int i = 0; i < n; i++)
 	{
-		Jsonb	   *record = record_for_list(acc[i].id, acc[i].sees_projects);
+		Jsonb	   *record = record_for_list(acc[i].record, acc[i].sees_projects);
 		Datum		value = JsonbPGetDatum(record);
 		bool		isnull = false;
 
@@ -975,7 +857,7 @@ dataexport_progress(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&ids, '}');
 		SPI_connect();
 		nacc = load_exports("id OPERATOR(pg_catalog.=) ANY ($3::bigint[])", ids.data,
-							false, &acc);
+							false, false, &acc);
 		check_projects_visible(acc, nacc);
 		for (int i = 0; i < nrows; i++)
 		{

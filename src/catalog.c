@@ -16,7 +16,6 @@
 #include "access/table.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -29,7 +28,6 @@
 
 #include "catalog.h"
 #include "guc.h"
-#include "shmem.h"
 
 Oid
 de_extension_owner(void)
@@ -142,57 +140,6 @@ de_spi_jsonb(int row, int col)
 		return NULL;
 	/* copy out of the SPI context so it survives SPI_finish */
 	return (Jsonb *) SPI_datumTransfer(d, false, -1);
-}
-
-/* {"rows": n, "bytes": n} of a running export, or NULL. */
-static char *
-de_progress_json(int64 id)
-{
-	DeSlot	   *slot;
-	char	   *json = NULL;
-
-	if (de_shared == NULL)
-		return NULL;
-	LWLockAcquire(de_shared->lock, LW_SHARED);
-	slot = de_find_slot(MyDatabaseId, id);
-	if (slot != NULL)
-		json = psprintf("{\"rows\": " UINT64_FORMAT ", \"bytes\": " UINT64_FORMAT "}",
-						pg_atomic_read_u64(&slot->rows),
-						pg_atomic_read_u64(&slot->bytes));
-	LWLockRelease(de_shared->lock);
-	return json;
-}
-
-Jsonb *
-de_export_record(int64 id)
-{
-	DeUserSwitch sw;
-	char		idtext[32];
-	const char *params[3];
-	Jsonb	   *record = NULL;
-
-	snprintf(idtext, sizeof(idtext), INT64_FORMAT, id);
-	params[0] = idtext;
-	params[1] = de_progress_json(id);
-	params[2] = de_user_id_setting;
-
-	de_become_owner(&sw);
-	if (de_spi_exec("SELECT dataexport.record(e, $2::jsonb, $3) "
-					"FROM dataexport.export e WHERE e.id = $1::bigint",
-					3, params, false) == 1)
-		record = de_spi_jsonb(0, 1);
-	de_restore_user(&sw);
-	return record;
-}
-
-void
-de_notify_state(int64 id, const char *state)
-{
-	char		payload[96];
-
-	snprintf(payload, sizeof(payload), "{\"id\": " INT64_FORMAT ", \"state\": \"%s\"}",
-			 id, state);
-	Async_Notify("dataexport", payload);
 }
 
 char *

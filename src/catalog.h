@@ -1,7 +1,8 @@
 /*
  * catalog.h
- *	  Access to the extension's bookkeeping tables (schema "dataexport") on
- *	  behalf of users, and the SPI helpers every server module uses.
+ *	  The switch to the extension owner for access to the bookkeeping tables
+ *	  (schema "dataexport"; the export table is exports.c's), and the SPI
+ *	  helpers every server module uses.
  */
 #ifndef DATAEXPORT_CATALOG_H
 #define DATAEXPORT_CATALOG_H
@@ -30,13 +31,6 @@ extern uint64 de_spi_exec(const char *sql, int nparams, const char *const *param
 extern char *de_spi_text(int row, int col);
 extern int64 de_spi_int8(int row, int col, bool *isnull);
 extern Jsonb *de_spi_jsonb(int row, int col);
-
-/* The export record (SPEC §5) of one export, read as the extension owner, or
- * NULL if there is no such export (ownership not checked). */
-extern Jsonb *de_export_record(int64 id);
-
-/* NOTIFY dataexport, '{"id": n, "state": "..."}' (sent at commit). */
-extern void de_notify_state(int64 id, const char *state);
 
 /* The forwarded settings of the current session as a JSON object text. */
 extern char *de_current_owner_settings(void);

@@ -51,6 +51,7 @@
 
 #include "catalog.h"
 #include "dataexport.h"
+#include "exports.h"
 #include "guc.h"
 #include "shmem.h"
 #include "worker.h"
@@ -499,152 +500,24 @@ dataexport_launcher_main(Datum arg)
 
 /* ---------------- the scanner ---------------- */
 
-/* NOTIFYs the "failed" state of every export in SPI_tuptable whose column
- * 2 says 'failed' (column 1: the id); with ncols 1, of every row. */
-static void
-notify_failed_rows(int ncols)
+/* The claims of this database's occupied slots: their exports have (or are
+ * about to have) a worker.  Allocated in the current memory context. */
+static int
+live_claims(Oid dboid, int64 **claims)
 {
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		char	   *state = ncols > 1 ? de_spi_text((int) i, 2) : "failed";
+	int			n = 0;
 
-		if (state != NULL && strcmp(state, "failed") == 0)
-			de_notify_state(de_spi_int8((int) i, 1, &isnull), "failed");
-	}
-}
-
-static void
-scanner_fail_unrunnable(void)
-{
-	/* exports whose role was dropped, lost LOGIN or lost CONNECT on this
-	 * database fail cleanly: a worker connecting as them would die before
-	 * it could say why */
-	if (de_spi_exec("UPDATE dataexport.export e SET state = 'failed', "
-					"error = 'Internal error. Your query failed to run.', "
-					"error_detail = x.detail, not_before = NULL "
-					"FROM (SELECT e2.id, CASE "
-					" WHEN r.oid IS NULL THEN 'the requesting role no longer exists' "
-					" WHEN NOT r.rolcanlogin THEN 'the requesting role cannot log in' "
-					" WHEN NOT pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') "
-					" THEN 'the requesting role may no longer connect to database ' "
-					"  || pg_catalog.quote_ident(d.datname::text) "
-					" END AS detail "
-					" FROM dataexport.export e2 "
-					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
-					" JOIN pg_catalog.pg_database d "
-					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
-					" WHERE e2.state = 'queued' FOR UPDATE OF e2 SKIP LOCKED) x "
-					"WHERE e.id = x.id AND e.state = 'queued' AND x.detail IS NOT NULL "
-					"RETURNING e.id",
-					0, NULL, false) > 0)
-		notify_failed_rows(1);
-}
-
-/*
- * Exports whose worker the launcher could not start (slots in state
- * UNSTARTED, named by their claims): back to the queue, the attempt
- * refunded, after a back-off.  Rows locked by another session (a cancel in
- * an open transaction) are skipped, not waited for; their claims are
- * zeroed in "claims" so that their slots stay for the next scan.
- */
-static void
-scanner_return_unstarted(int64 *claims, int nclaims)
-{
-	StringInfoData list;
-	char		delay[16];
-	const char *params[2];
-	uint64		nkept;
-
-	if (nclaims == 0)
-		return;
-	initStringInfo(&list);
-	appendStringInfoChar(&list, '{');
-	for (int i = 0; i < nclaims; i++)
-		appendStringInfo(&list, "%s" INT64_FORMAT, i > 0 ? "," : "", claims[i]);
-	appendStringInfoChar(&list, '}');
-	snprintf(delay, sizeof(delay), "%d", DE_START_RETRY_MS);
-	params[0] = list.data;
-	params[1] = delay;
-	de_spi_exec("UPDATE dataexport.export e SET state = 'queued', "
-				"attempts = greatest(e.attempts - 1, 0), date_started = NULL, "
-				"not_before = clock_timestamp() + make_interval(secs => $2::integer / 1000.0) "
-				"FROM (SELECT id FROM dataexport.export "
-				" WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
-				" AND state = 'running' FOR UPDATE SKIP LOCKED) AS free "
-				"WHERE e.id = free.id",
-				2, params, false);
-	/* what is still running was locked: keep those slots */
-	nkept = de_spi_exec("SELECT claim FROM dataexport.export "
-						"WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
-						"AND state = 'running'", 1, params, false);
-	for (uint64 k = 0; k < nkept; k++)
-	{
-		bool		isnull;
-		int64		kept = de_spi_int8((int) k, 1, &isnull);
-
-		for (int i = 0; i < nclaims; i++)
-			if (claims[i] == kept)
-				claims[i] = 0;
-	}
-}
-
-/* Exports "running" without a worker: their worker died (crash, restart,
- * SIGTERM) before it could record an outcome.  Re-queue them after a
- * back-off (dataexport.retry_delay); a second lost worker, or
- * DE_MAX_ATTEMPTS, fails the export (a query that crashes the server must
- * not crash it again and again).  Either way the end is NOTIFYed.  A slot
- * is matched by its claim, not the id, so the stale slot of a dropped and
- * re-created extension's export cannot shelter a new export of the same id.
- * Rows locked by another session are skipped, never waited for: one
- * session holding a row lock must not stall the only scanner. */
-static void
-scanner_requeue_orphans(Oid dboid)
-{
-	StringInfoData ids;
-	char		max_attempts[16];
-	char		delay[16];
-	const char *params[3];
-
-	initStringInfo(&ids);
-	appendStringInfoChar(&ids, '{');
+	*claims = palloc(sizeof(int64) * Max(de_shared->nslots, 1));
 	LWLockAcquire(de_shared->lock, LW_SHARED);
 	for (int i = 0; i < de_shared->nslots; i++)
 	{
 		DeSlot	   *slot = &de_shared->slots[i];
 
 		if (slot->state != DE_SLOT_FREE && slot->dboid == dboid)
-			appendStringInfo(&ids, "%s" INT64_FORMAT, ids.len > 1 ? "," : "",
-							 slot->claim);
+			(*claims)[n++] = slot->claim;
 	}
 	LWLockRelease(de_shared->lock);
-	appendStringInfoChar(&ids, '}');
-	snprintf(max_attempts, sizeof(max_attempts), "%d", DE_MAX_ATTEMPTS);
-	snprintf(delay, sizeof(delay), "%d", de_retry_delay_ms);
-	params[0] = ids.data;
-	params[1] = max_attempts;
-	params[2] = delay;
-
-	if (de_spi_exec("UPDATE dataexport.export SET "
-					"lost_workers = lost_workers + 1, "
-					"state = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
-					"THEN 'failed' ELSE 'queued' END, "
-					"error = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
-					"THEN 'Internal error. Your query failed to run.' END, "
-					"error_detail = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
-					"THEN 'the export worker stopped before finishing (server crash or "
-					"worker terminated), ' || lost_workers + 1 || ' times in ' "
-					"|| attempts || ' attempts' END, "
-					"not_before = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
-					"THEN NULL "
-					"ELSE clock_timestamp() + make_interval(secs => $3::integer / 1000.0) END "
-					"WHERE id IN (SELECT id FROM dataexport.export "
-					" WHERE state = 'running' "
-					" AND (claim IS NULL OR claim OPERATOR(pg_catalog.<>) ALL ($1::bigint[])) "
-					" FOR UPDATE SKIP LOCKED) "
-					"RETURNING id, state",
-					3, params, false) > 0)
-		notify_failed_rows(2);
+	return n;
 }
 
 static int
@@ -657,79 +530,6 @@ count_free_slots(void)
 		n += (de_shared->slots[i].state == DE_SLOT_FREE);
 	LWLockRelease(de_shared->lock);
 	return n;
-}
-
-typedef struct Claim
-{
-	int64		id;
-	Oid			role;
-	int64		claim;
-} Claim;
-
-/*
- * Claims up to nfree due exports, round-robin across requesters (a role
- * plus its forwarded identity, as for dedupe), FIFO within one: an export's
- * turn is its rank in its requester's queue plus the number of that
- * requester's exports already running, so that a requester with a long
- * queue cannot hold back one with a short one.
- */
-static int
-scanner_claim(int nfree, Claim *claims)
-{
-	char		limit[16];
-	char		token[32];
-	const char *params[2] = {limit, token};
-	uint64		n;
-	int64		random_base;
-
-	snprintf(limit, sizeof(limit), "%d", nfree);
-	/* claim token: random per scan, xor the id so it differs per export */
-	if (!pg_strong_random(&random_base, sizeof(random_base)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate a random claim token")));
-	snprintf(token, sizeof(token), INT64_FORMAT, random_base);
-	n = de_spi_exec("WITH running AS ("
-					" SELECT owner, owner_settings, count(*) AS n FROM dataexport.export"
-					" WHERE state = 'running' GROUP BY owner, owner_settings), "
-					"ranked AS ("
-					" SELECT q.id, COALESCE(r.n, 0) + row_number() OVER ("
-					"  PARTITION BY q.owner, q.owner_settings ORDER BY q.id) AS turn"
-					" FROM dataexport.export q LEFT JOIN running r"
-					"  ON r.owner OPERATOR(pg_catalog.=) q.owner"
-					"  AND r.owner_settings OPERATOR(pg_catalog.=) q.owner_settings"
-					" WHERE q.state = 'queued'"
-					" AND (q.not_before IS NULL OR q.not_before <= clock_timestamp())), "
-					"next AS ("
-					" SELECT e.id FROM dataexport.export e JOIN ranked ON ranked.id = e.id"
-					" WHERE e.state = 'queued'"
-					" ORDER BY ranked.turn, e.id LIMIT $1::integer FOR UPDATE OF e SKIP LOCKED) "
-					"UPDATE dataexport.export e SET state = 'running', attempts = attempts + 1, "
-					"date_started = clock_timestamp(), claim = $2::bigint # e.id "
-					"FROM next WHERE e.id = next.id RETURNING e.id, e.owner, e.claim",
-					2, params, false);
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		claims[i].id = de_spi_int8((int) i, 1, &isnull);
-		claims[i].role = (Oid) strtoul(de_spi_text((int) i, 2), NULL, 10);
-		claims[i].claim = de_spi_int8((int) i, 3, &isnull);
-	}
-	return (int) n;
-}
-
-static TimestampTz
-scanner_next_retry(void)
-{
-	bool		isnull;
-	Datum		d;
-
-	de_spi_exec("SELECT min(not_before) FROM dataexport.export "
-				"WHERE state = 'queued' AND not_before > clock_timestamp()",
-				0, NULL, false);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? 0 : DatumGetTimestampTz(d);
 }
 
 /* Tells the launcher what this scan found (shmem.h, DeScanReport). */
@@ -771,7 +571,7 @@ scanner_free_returned(Oid dboid, const int64 *claims, int nclaims)
 }
 
 static void
-scanner_assign(Oid dboid, const Claim *claims, int nclaims, TimestampTz next_retry)
+scanner_assign(Oid dboid, const DeExportClaim *claims, int nclaims, TimestampTz next_retry)
 {
 	int			c = 0;
 
@@ -804,16 +604,25 @@ scanner_assign(Oid dboid, const Claim *claims, int nclaims, TimestampTz next_ret
 
 /*
  * Connected as the bootstrap superuser (InvalidOid): the scanner runs only
- * the fixed bookkeeping SQL above, and switches to the extension owner for
- * it; it never runs a user's query.
+ * the fixed bookkeeping SQL of exports.c, which switches to the extension
+ * owner for it; it never runs a user's query.
+ *
+ * In one transaction: exports whose worker the launcher could not start
+ * (slots UNSTARTED, named by their claims) go back to the queue, the
+ * attempt refunded, after a back-off; a row locked by another session (a
+ * cancel in an open transaction) is skipped and its slot kept for the next
+ * scan.  Then exports whose role can no longer run them fail, exports
+ * "running" without a live slot are re-queued or failed, and queued exports
+ * are claimed for the free slots.
  */
 void
 dataexport_scanner_main(Datum arg)
 {
 	DeScannerArgs args;
 	Oid			dboid;
-	DeUserSwitch sw;
-	Claim	   *claims;
+	DeExportClaim *claims;
+	int64	   *live;
+	int			nlive;
 	int			nclaims = 0;
 	int			limit = 0;
 	int64	   *returned;
@@ -831,7 +640,7 @@ dataexport_scanner_main(Datum arg)
 	de_shared->scanner_pid = MyProcPid;
 	LWLockRelease(de_shared->lock);
 
-	claims = palloc0(sizeof(Claim) * de_shared->nslots);
+	claims = palloc0(sizeof(DeExportClaim) * de_shared->nslots);
 	returned = palloc0(sizeof(int64) * de_shared->nslots);
 	LWLockAcquire(de_shared->lock, LW_SHARED);
 	for (int i = 0; i < de_shared->nslots; i++)
@@ -848,14 +657,13 @@ dataexport_scanner_main(Datum arg)
 	installed = OidIsValid(get_extension_oid("dataexport", true));
 	if (installed)
 	{
-		de_become_owner(&sw);
-		scanner_return_unstarted(returned, nreturned);
-		scanner_fail_unrunnable();
-		scanner_requeue_orphans(dboid);
+		de_exports_return_unstarted(returned, nreturned, DE_START_RETRY_MS);
+		de_exports_fail_unrunnable();
+		nlive = live_claims(dboid, &live);
+		de_exports_requeue_orphans(live, nlive, DE_MAX_ATTEMPTS, de_retry_delay_ms);
 		limit = Min(count_free_slots(), args.max_claims);
-		nclaims = limit > 0 ? scanner_claim(limit, claims) : 0;
-		next_retry = scanner_next_retry();
-		de_restore_user(&sw);
+		nclaims = limit > 0 ? de_exports_claim(limit, claims) : 0;
+		next_retry = de_exports_next_retry();
 	}
 	SPI_finish();
 	PopActiveSnapshot();

@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 
 #include "catalog.h"
+#include "exports.h"
 #include "guc.h"
 #include "queue.h"
 
@@ -29,35 +30,14 @@
 void
 de_check_queue_cap(void)
 {
-	DeUserSwitch sw;
-	char		key[16];
-	char		role[16];
-	char		limit[16];
-	const char *params[4];
-	bool		isnull;
 	int64		n;
 
 	if (de_max_queued_per_role <= 0)
 		return;
 
-	snprintf(key, sizeof(key), "%d", DE_QUEUE_LOCK_KEY);
-	snprintf(role, sizeof(role), "%d", (int32) GetUserId());
-	snprintf(limit, sizeof(limit), "%d", de_max_queued_per_role);
-	params[0] = key;
-	params[1] = role;
-	params[2] = de_current_owner_settings();
-	params[3] = limit;
-
-	de_become_owner(&sw);
-	de_spi_exec("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
-				"pg_catalog.hashtext($2 || ':' || $3::jsonb::text))",
-				3, params, false);
-	de_spi_exec("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
-				"WHERE owner = $2::integer::oid AND state IN ('queued', 'running') "
-				"AND owner_settings = $3::jsonb LIMIT $4::integer) AS unfinished",
-				4, params, false);
-	n = de_spi_int8(0, 1, &isnull);
-	de_restore_user(&sw);
+	n = de_exports_count_unfinished(DE_QUEUE_LOCK_KEY, GetUserId(),
+									de_current_owner_settings(),
+									de_max_queued_per_role);
 
 	if (n >= de_max_queued_per_role)
 		ereport(ERROR,

@@ -25,6 +25,7 @@
 
 #include "catalog.h"
 #include "dataexport.h"
+#include "exports.h"
 #include "guc.h"
 #include "jsonb_dom.h"
 #include "lo_guard.h"
@@ -125,86 +126,37 @@ commit_transaction(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* A jsonb column of the export row as a DOM in the current context. */
-static DjValue *
-spi_dom_not_null(int col)
-{
-	DjValue    *v = de_spi_dom(0, col);
-
-	if (v == NULL)
-		elog(ERROR, "export record has a null jsonb column %d", col);
-	return v;
-}
-
 /* Reads the export into job (and job->cxt); false when it is no longer ours
- * to run.  SPI results are read in the SPI context and copied to job->cxt,
- * like pg_cron's LoadCronJobList. */
+ * to run.  de_export_load_job copies what it reads into job->cxt, where the
+ * JSON texts are parsed too. */
 static bool
 load_job(const DeWorkerArgs *args, ExportJob *job)
 {
-	DeUserSwitch sw;
-	char		idtext[32];
-	char		roletext[16];
-	char		claimtext[32];
-	const char *params[3] = {idtext, roletext, claimtext};
-	bool		found = false;
+	DeExportJobRow row;
+	bool		found;
 
-	snprintf(idtext, sizeof(idtext), INT64_FORMAT, args->export_id);
-	snprintf(roletext, sizeof(roletext), "%u", args->roleoid);
-	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, args->claim);
 	job->cxt = AllocSetContextCreate(TopMemoryContext, "dataexport export job",
 									 ALLOCSET_DEFAULT_SIZES);
 	begin_transaction("dataexport: loading export");
-	de_become_owner(&sw);
-	if (de_spi_exec("SELECT query_type, query_info, environments, row_limit, "
-					"format, compression, owner_settings, date_created, attempts "
-					"FROM dataexport.export WHERE id = $1::bigint "
-					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
-					3, params, false) == 1)
+	found = de_export_load_job(args->export_id, args->roleoid, args->claim, job->cxt,
+							   &row);
+	if (found)
 	{
-		/* read in the SPI context, which SPI_finish frees ... */
-		char	   *query_type = de_spi_text(0, 1);
-		Datum	   *elems = NULL;
-		bool	   *nulls = NULL;
-		int			nelems = 0;
-		bool		isnull;
-		Datum		envs = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
-										 &isnull);
-		MemoryContext old;
-
-		if (!isnull)
-			deconstruct_array(DatumGetArrayTypeP(envs), TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &nulls, &nelems);
-
 		job->id = args->export_id;
 		job->claim = args->claim;
 		job->owner = args->roleoid;
-		job->row_limit = de_spi_int8(0, 4, &isnull);
-		job->format = strcmp(de_spi_text(0, 5), "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
-		job->compression = strcmp(de_spi_text(0, 6), "gzip") == 0 ?
+		job->query_type = row.query_type;
+		job->environments = row.environments;
+		job->nenvironments = row.nenvironments;
+		job->row_limit = row.row_limit;
+		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
+		job->compression = strcmp(row.compression, "gzip") == 0 ?
 			DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
-		job->created = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 8, &isnull));
-		job->attempts = (int) de_spi_int8(0, 9, &isnull);
-
-		/* ... and copied into the job's context */
-		old = MemoryContextSwitchTo(job->cxt);
-		job->query_type = pstrdup(query_type);
-		job->info = spi_dom_not_null(2);
-		job->settings = spi_dom_not_null(7);
-		job->environments = NULL;
-		job->nenvironments = 0;
-		if (elems != NULL)
-		{
-			job->environments = palloc(sizeof(char *) * Max(nelems, 1));
-			for (int i = 0; i < nelems; i++)
-				if (!nulls[i])
-					job->environments[job->nenvironments++] = TextDatumGetCString(elems[i]);
-		}
-		MemoryContextSwitchTo(old);
-		found = true;
+		job->created = row.date_created;
+		job->attempts = row.attempts;
+		job->info = row.query_info;
+		job->settings = row.owner_settings;
 	}
-	de_restore_user(&sw);
 	commit_transaction();
 	if (!found)
 	{
@@ -303,64 +255,18 @@ stream_query(const BuiltQuery *bq, ExportSink *sink, bool is_sql)
 static void
 record_success(const ExportJob *job, const ExportSinkResult *res, const char *file_name)
 {
-	DeUserSwitch sw;
-	char		id[32],
-				claim[32],
-				oid[16],
-				rows[32],
-				bytes[32],
-				expiry[32];
-	const char *params[10];
+	DeExportSuccess s;
 
-	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
-	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
-	snprintf(oid, sizeof(oid), "%u", res->lo_oid);
-	snprintf(rows, sizeof(rows), UINT64_FORMAT, res->rows);
-	snprintf(bytes, sizeof(bytes), UINT64_FORMAT, res->bytes);
-	snprintf(expiry, sizeof(expiry), "%d", de_expiration_s);
-	params[0] = id;
-	params[1] = oid;
-	params[2] = file_name;
-	params[3] = res->checksum;
-	params[4] = rows;
-	params[5] = bytes;
-	params[6] = res->truncated ? "true" : "false";
-	params[7] = res->truncated_reason;
-	params[8] = expiry;
-	params[9] = claim;
-
+	s.file_oid = res->lo_oid;
+	s.file_name = file_name;
+	s.checksum = res->checksum;
+	s.rows = res->rows;
+	s.bytes = res->bytes;
+	s.truncated = res->truncated;
+	s.truncated_reason = res->truncated_reason;
+	s.expiration_s = de_expiration_s;
 	bound_bookkeeping_lock_waits();
-	de_become_owner(&sw);
-	/* the file must still be there, and the requester's: the user's query
-	 * might have unlinked it (defence in depth: the large-object write
-	 * functions are refused while it runs) */
-	if (de_spi_exec("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
-					"WHERE oid = $2::oid",
-					2, params, false) != 1 ||
-		strtoul(de_spi_text(0, 1), NULL, 10) != job->owner)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the file of data export " INT64_FORMAT " (large object %u) was removed while the export ran",
-						job->id, res->lo_oid),
-				 errdetail("The large object no longer exists, or is no longer owned by the requesting role."),
-				 errhint("The export query must not modify large objects.")));
-	/* the clock is read once: dateExpired - dateFinished is exactly the
-	 * expiration */
-	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
-					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
-					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
-					"date_finished = finished.t, "
-					"date_expired = finished.t + make_interval(secs => $9::integer), "
-					"error = NULL, error_detail = NULL, not_before = NULL "
-					"FROM (SELECT clock_timestamp() AS t) AS finished "
-					"WHERE id = $1::bigint AND claim = $10::bigint AND state = 'running'",
-					10, params, false) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("data export " INT64_FORMAT " was cancelled", job->id),
-				 errdetail("The export is no longer running under this worker's claim.")));
-	de_restore_user(&sw);
-	de_notify_state(job->id, "succeeded");
+	de_export_record_success(job->id, job->claim, job->owner, &s);
 }
 
 static void
@@ -434,46 +340,27 @@ static void
 record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 			   bool timed_out)
 {
-	DeUserSwitch sw;
-	char		id[32],
-				delay[32],
-				claim[32];
 	char	   *detail;
-	const char *params[5];
 	/* SPEC §7: transient errors are retried up to 3 times, a statement
 	 * timeout at most once (a query that timed out twice will again) */
 	bool		retry = !cancelled && is_transient(edata->sqlerrcode, timed_out) &&
 		job->attempts < (timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS);
 	const char *state = cancelled ? "cancelled" : "failed";
 
-	snprintf(id, sizeof(id), INT64_FORMAT, job->id);
-	snprintf(claim, sizeof(claim), INT64_FORMAT, job->claim);
-	snprintf(delay, sizeof(delay), INT64_FORMAT,
-			 (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
 	detail = psprintf("%s: %s%s", unpack_sql_state(edata->sqlerrcode), edata->message,
 					  edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out ?
 					  " (the export worker was cancelled by pg_cancel_backend)" : "");
-	params[0] = id;
-	params[1] = cancelled ? NULL : user_message(edata->sqlerrcode, timed_out);
-	params[2] = cancelled ? NULL : detail;
-	params[3] = retry ? delay : state;
-	params[4] = claim;
 
 	begin_transaction("dataexport: recording failure");
 	bound_bookkeeping_lock_waits();
-	de_become_owner(&sw);
 	if (retry)
-		de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
-					"error_detail = $3, "
-					"not_before = clock_timestamp() + make_interval(secs => $4::bigint / 1000.0) "
-					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
-					5, params, false);
-	else if (de_spi_exec("UPDATE dataexport.export SET state = $4, error = $2, "
-						 "error_detail = $3, not_before = NULL "
-						 "WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
-						 5, params, false) == 1)
-		de_notify_state(job->id, state);
-	de_restore_user(&sw);
+		de_export_record_retry(job->id, job->claim,
+							   user_message(edata->sqlerrcode, timed_out), detail,
+							   (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
+	else
+		de_export_record_failure(job->id, job->claim, state,
+								 cancelled ? NULL : user_message(edata->sqlerrcode, timed_out),
+								 cancelled ? NULL : detail);
 	commit_transaction();
 	if (retry)
 		de_wake_launcher_for(MyDatabaseId);
