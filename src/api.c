@@ -47,6 +47,10 @@ PG_FUNCTION_INFO_V1(dataexport_cleanup);
 PG_FUNCTION_INFO_V1(dataexport_list);
 PG_FUNCTION_INFO_V1(dataexport_progress);
 
+/*
+ * Sentry's own texts (SPEC §2) are fixed English that the application matches
+ * and shows: they go through errmsg_internal, so they are never translated.
+ */
 #define NO_PERMISSION_MSG "You do not have permission to perform this action."
 
 Datum
@@ -231,7 +235,7 @@ validate_discover(ExportRequest *req)
 		nvisible == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg(NO_PERMISSION_MSG)));
+				 errmsg_internal(NO_PERMISSION_MSG)));
 	payload_set_projects(req, visible, nvisible);
 
 	de_export_dataset(req->info, &ds);
@@ -541,7 +545,7 @@ raise_projects_hidden(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("You don't have permissions to view some of the data this export contains.")));
+			 errmsg_internal("You don't have permissions to view some of the data this export contains.")));
 }
 
 /*

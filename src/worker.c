@@ -425,9 +425,9 @@ user_message(int sqlerrcode, bool timed_out)
 {
 	if (sqlerrcode == ERRCODE_QUERY_CANCELED)
 		return timed_out ? DE_TIMEOUT_MESSAGE : "Internal error. Your query failed to run.";
+	/* class 22 includes 22023, invalid_parameter_value */
 	if (ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
-		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
-		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INVALID_PARAMETER_VALUE)
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION)
 		return "Invalid query. Please fix the query and try again.";
 	return "Internal error. Your query failed to run.";
 }
