@@ -30,6 +30,7 @@ REGRESS += security_search_path
 REGRESS += security_sql_parse
 REGRESS += security_sql_role
 REGRESS += security_dos
+REGRESS += launcher_signals
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

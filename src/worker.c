@@ -13,7 +13,6 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
-#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/large_object.h"
 #include "tcop/tcopprot.h"
@@ -563,7 +562,10 @@ dataexport_worker_main(Datum arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGINT, StatementCancelHandler);
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	/* No SIGHUP handler (bgworker.c ignores SIGHUP): a worker runs one
+	 * export, whose limits and settings are fixed when it starts; a reload
+	 * must not change them half way, and the next worker starts with the
+	 * reloaded configuration anyway. */
 	BackgroundWorkerUnblockSignals();
 
 	if (de_shared == NULL || args.slot < 0 || args.slot >= de_shared->nslots)
