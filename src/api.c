@@ -15,7 +15,8 @@
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_largeobject.h"
-#include "common/md5.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -354,13 +355,15 @@ compression_name(DeCompression c)
 	return c == DE_COMPRESSION_GZIP ? "gzip" : "none";
 }
 
-/* The same owner (role and forwarded settings) asking the same thing. */
+/* The same owner (role and forwarded settings) asking the same thing: the
+ * hex SHA-256 of those (not MD5, which FIPS builds refuse). */
 static char *
 dedupe_key(const ExportRequest *req, const char *settings)
 {
 	StringInfoData buf;
-	char		hex[33];
-	const char *errstr = NULL;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(PG_SHA256_DIGEST_STRING_LENGTH);
+	pg_cryptohash_ctx *ctx;
 	char	   *envs = environments_json(req);
 
 	initStringInfo(&buf);
@@ -372,9 +375,18 @@ dedupe_key(const ExportRequest *req, const char *settings)
 					 envs ? envs : "",
 					 req->has_limit ? int8_text(req->limit) : "",
 					 format_name(req->format), compression_name(req->compression));
-	if (!pg_md5_hash(buf.data, buf.len, hex, &errstr))
-		elog(ERROR, "could not compute dedupe key: %s", errstr);
-	return pstrdup(hex);
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute dedupe key: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	hex[hex_encode((const char *) digest, sizeof(digest), hex)] = '\0';
+	return hex;
 }
 
 /* Inserts the export, or finds the identical unfinished one.  The unique
