@@ -32,6 +32,7 @@ REGRESS += security_sql_role
 REGRESS += security_dos
 REGRESS += launcher_signals
 REGRESS += dedupe_sha256
+REGRESS += wait_interval
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

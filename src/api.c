@@ -804,8 +804,10 @@ dataexport_wait(PG_FUNCTION_ARGS)
 	int64		id = PG_GETARG_INT64(0);
 	Interval   *timeout = PG_GETARG_INTERVAL_P(1);
 	TimestampTz deadline;
+	bool		no_deadline = false;
 	Jsonb	   *record;
-	int64		timeout_us;
+	Interval	zero = {0};
+	Interval	century = {.month = 100 * MONTHS_PER_YEAR};
 
 	de_require_preloaded();
 	if (IsolationUsesXactSnapshot())
@@ -814,9 +816,21 @@ dataexport_wait(PG_FUNCTION_ARGS)
 				 errmsg("dataexport_wait cannot wait in a REPEATABLE READ or SERIALIZABLE transaction"),
 				 errdetail("The transaction's snapshot would never show the export finishing."),
 				 errhint("Call it in a READ COMMITTED transaction.")));
-	timeout_us = timeout->time +
-		((int64) timeout->day + (int64) timeout->month * DAYS_PER_MONTH) * USECS_PER_DAY;
-	deadline = GetCurrentTimestamp() + Max(timeout_us, 0);
+	/*
+	 * PostgreSQL's own interval arithmetic (months and days as the calendar
+	 * has them).  Zero or negative: look once, do not wait.  More than 100
+	 * years (which now + timeout could not represent, past a point): no
+	 * deadline, wait until the export finishes.
+	 */
+	deadline = GetCurrentTimestamp();
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(timeout),
+										  IntervalPGetDatum(&century))) > 0)
+		no_deadline = true;
+	else if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(timeout),
+											   IntervalPGetDatum(&zero))) > 0)
+		deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+														   TimestampTzGetDatum(deadline),
+														   IntervalPGetDatum(timeout)));
 
 	SPI_connect();
 	(void) access_export(id);
@@ -828,7 +842,8 @@ dataexport_wait(PG_FUNCTION_ARGS)
 		ConditionVariablePrepareToSleep(&de_shared->finished);
 		if (!export_unfinished(id))
 			break;
-		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		remaining_ms = no_deadline ? 1000 :
+			TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining_ms <= 0)
 			break;
 		/* the worker broadcasts when it ends; the cap is only a safety net */
