@@ -819,8 +819,8 @@ dataexport_wait(PG_FUNCTION_ARGS)
 	/*
 	 * PostgreSQL's own interval arithmetic (months and days as the calendar
 	 * has them).  Zero or negative: look once, do not wait.  More than 100
-	 * years (which now + timeout could not represent, past a point): no
-	 * deadline, wait until the export finishes.
+	 * years: no deadline, wait until the export finishes (now + '1000000
+	 * years' is past the timestamp range; now + 100 years never is).
 	 */
 	deadline = GetCurrentTimestamp();
 	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(timeout),
