@@ -33,14 +33,35 @@ REGRESS += security_sql_parse
 REGRESS += security_sql_role
 REGRESS += security_dos
 REGRESS += exports_list
+REGRESS += launcher_signals
+REGRESS += dedupe_sha256
+REGRESS += wait_interval
+
+# TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
+# runs it alone; with TAP_TESTS set, "make installcheck" runs it after
+# pg_regress ("make installcheck TAP_TESTS=" runs pg_regress only).
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
 
 SHLIB_LINK = -lz
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# -Werror is not forced on users' builds: CI and test/run_all.sh add it
+# through PGXS's COPT hook ("make COPT=-Werror").
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+# "make clean" also removes the unit-test and fuzzer builds (pg_regress's and
+# prove's leftovers are PGXS's own).
+EXTRA_CLEAN = test/unit/build fuzz/build
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS defines prove_installcheck (used by installcheck when TAP_TESTS is set)
+# but no target of that name.
+.PHONY: prove_installcheck
+prove_installcheck:
+	$(prove_installcheck)
 
 # test/run_all.sh: the valgrind suite runs the same REGRESS list against its
 # own server; the unit suite builds and runs each test binary on its own.
@@ -89,11 +110,6 @@ unittest: $(UNIT_TESTS)
 		CMOCKA_MESSAGE_OUTPUT=TAP ./$$t || status=1; \
 	done; exit $$status
 
-clean: clean-unit
-.PHONY: clean-unit
-clean-unit:
-	rm -rf $(UNIT_BUILD) tmp_check results regression.diffs regression.out
-
 # ---- fuzzing (clang 14 + libFuzzer), see fuzz/Makefile ----
 .PHONY: fuzz fuzz-run fuzz-check clean-fuzz
 fuzz:
@@ -102,6 +118,5 @@ fuzz-run:
 	$(MAKE) -C fuzz run SECONDS=$(or $(FUZZ_SECONDS),60)
 fuzz-check:
 	$(MAKE) -C fuzz check
-clean: clean-fuzz
 clean-fuzz:
 	$(MAKE) -C fuzz clean

@@ -14,7 +14,8 @@
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_largeobject.h"
-#include "common/md5.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -47,6 +48,10 @@ PG_FUNCTION_INFO_V1(dataexport_cleanup);
 PG_FUNCTION_INFO_V1(dataexport_list);
 PG_FUNCTION_INFO_V1(dataexport_progress);
 
+/*
+ * Sentry's own texts (SPEC §2) are fixed English that the application matches
+ * and shows: they go through errmsg_internal, so they are never translated.
+ */
 #define NO_PERMISSION_MSG "You do not have permission to perform this action."
 
 Datum
@@ -231,7 +236,7 @@ validate_discover(ExportRequest *req)
 		nvisible == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg(NO_PERMISSION_MSG)));
+				 errmsg_internal(NO_PERMISSION_MSG)));
 	payload_set_projects(req, visible, nvisible);
 
 	de_export_dataset(req->info, &ds);
@@ -348,13 +353,15 @@ compression_name(DeCompression c)
 	return c == DE_COMPRESSION_GZIP ? "gzip" : "none";
 }
 
-/* The same owner (role and forwarded settings) asking the same thing. */
+/* The same owner (role and forwarded settings) asking the same thing: the
+ * hex SHA-256 of those (not MD5, which FIPS builds refuse). */
 static char *
 dedupe_key(const ExportRequest *req, const char *settings)
 {
 	StringInfoData buf;
-	char		hex[33];
-	const char *errstr = NULL;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(PG_SHA256_DIGEST_STRING_LENGTH);
+	pg_cryptohash_ctx *ctx;
 	char	   *envs = environments_json(req);
 
 	initStringInfo(&buf);
@@ -366,9 +373,18 @@ dedupe_key(const ExportRequest *req, const char *settings)
 					 envs ? envs : "",
 					 req->has_limit ? int8_text(req->limit) : "",
 					 format_name(req->format), compression_name(req->compression));
-	if (!pg_md5_hash(buf.data, buf.len, hex, &errstr))
-		elog(ERROR, "could not compute dedupe key: %s", errstr);
-	return pstrdup(hex);
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute dedupe key: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	hex[hex_encode((const char *) digest, sizeof(digest), hex)] = '\0';
+	return hex;
 }
 
 /* Inserts the export, or finds the identical unfinished one. */
@@ -500,7 +516,7 @@ raise_projects_hidden(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("You don't have permissions to view some of the data this export contains.")));
+			 errmsg_internal("You don't have permissions to view some of the data this export contains.")));
 }
 
 /*
@@ -695,8 +711,10 @@ dataexport_wait(PG_FUNCTION_ARGS)
 	int64		id = PG_GETARG_INT64(0);
 	Interval   *timeout = PG_GETARG_INTERVAL_P(1);
 	TimestampTz deadline;
+	bool		no_deadline = false;
 	Jsonb	   *record;
-	int64		timeout_us;
+	Interval	zero = {0};
+	Interval	century = {.month = 100 * MONTHS_PER_YEAR};
 
 	de_require_preloaded();
 	if (IsolationUsesXactSnapshot())
@@ -705,9 +723,21 @@ dataexport_wait(PG_FUNCTION_ARGS)
 				 errmsg("dataexport_wait cannot wait in a REPEATABLE READ or SERIALIZABLE transaction"),
 				 errdetail("The transaction's snapshot would never show the export finishing."),
 				 errhint("Call it in a READ COMMITTED transaction.")));
-	timeout_us = timeout->time +
-		((int64) timeout->day + (int64) timeout->month * DAYS_PER_MONTH) * USECS_PER_DAY;
-	deadline = GetCurrentTimestamp() + Max(timeout_us, 0);
+	/*
+	 * PostgreSQL's own interval arithmetic (months and days as the calendar
+	 * has them).  Zero or negative: look once, do not wait.  More than 100
+	 * years: no deadline, wait until the export finishes (now + '1000000
+	 * years' is past the timestamp range; now + 100 years never is).
+	 */
+	deadline = GetCurrentTimestamp();
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(timeout),
+										  IntervalPGetDatum(&century))) > 0)
+		no_deadline = true;
+	else if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(timeout),
+											   IntervalPGetDatum(&zero))) > 0)
+		deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+														   TimestampTzGetDatum(deadline),
+														   IntervalPGetDatum(timeout)));
 
 	SPI_connect();
 	(void) access_export(id);
@@ -719,7 +749,8 @@ dataexport_wait(PG_FUNCTION_ARGS)
 		ConditionVariablePrepareToSleep(&de_shared->finished);
 		if (!de_export_is_unfinished(id))
 			break;
-		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		remaining_ms = no_deadline ? 1000 :
+			TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining_ms <= 0)
 			break;
 		/* the worker broadcasts when it ends; the cap is only a safety net */

@@ -62,6 +62,25 @@ de_register_launcher(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/*
+ * The launcher, one scanner at a time and up to dataexport.max_workers
+ * export workers each take a background-worker slot.  Too few slots is not
+ * fatal (a worker that cannot start leaves its export queued), so this only
+ * warns, at startup, as pg_cron does for its own workers.
+ */
+static void
+check_worker_slots(void)
+{
+	if (de_max_workers + 2 > max_worker_processes)
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("dataexport.max_workers (%d) needs more background worker slots than max_worker_processes (%d) provides",
+						de_max_workers, max_worker_processes),
+				 errdetail("The launcher and the scanner take one slot each, and each export worker one; other extensions and parallel queries share them."),
+				 errhint("Set max_worker_processes to at least %d, or lower dataexport.max_workers.",
+						 de_max_workers + 2)));
+}
+
 void
 _PG_init(void)
 {
@@ -72,6 +91,7 @@ _PG_init(void)
 		return;
 
 	de_define_settings();
+	check_worker_slots();
 	de_pending_register_callbacks();
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = de_ProcessUtility;

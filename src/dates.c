@@ -360,22 +360,6 @@ format_seconds_part(const CivilTime *ct, char *buf)
 }
 
 void
-de_format_iso_ms(de_time t, char *buf)
-{
-	CivilTime	ct;
-	int			n;
-	int			ms;
-
-	time_to_civil(t, &ct);
-	n = format_seconds_part(&ct, buf);
-	ms = ct.usec / 1000;
-	if (ms != 0)
-		sprintf(buf + n, ".%03dZ", ms);
-	else
-		strcpy(buf + n, "Z");
-}
-
-void
 de_format_iso_us(de_time t, char *buf)
 {
 	CivilTime	ct;

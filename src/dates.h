@@ -32,10 +32,6 @@ extern bool de_parse_stats_period(const char *s, int64_t *seconds);
  * [smhdw].  Stores the signed offset in seconds. */
 extern bool de_parse_relative_time(const char *s, int64_t *seconds);
 
-/* "2026-11-28T01:02:03.123Z"; "2026-11-28T01:02:03Z" when the millisecond
- * part is zero.  (Export record dates.)  buf >= 40 bytes. */
-extern void de_format_iso_ms(de_time t, char *buf);
-
 /* "2026-11-28T01:02:03.123456Z", always six digits.  (CSV/JSONL values,
  * Issues-by-Tag dates.)  buf >= 40 bytes. */
 extern void de_format_iso_us(de_time t, char *buf);

@@ -250,8 +250,8 @@ reap_workers(void)
 }
 
 static BackgroundWorkerHandle *
-start_worker(const char *function, const char *name, Datum main_arg,
-			 const void *extra, size_t extra_len)
+start_worker(const char *function, const char *type, const char *name,
+			 Datum main_arg, const void *extra, size_t extra_len)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
@@ -263,8 +263,7 @@ start_worker(const char *function, const char *name, Datum main_arg,
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataexport");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "%s",
-			 strstr(function, "scanner") ? "dataexport scanner" : "dataexport worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", type);
 	worker.bgw_main_arg = main_arg;
 	worker.bgw_notify_pid = MyProcPid;
 	if (extra_len > 0)
@@ -308,8 +307,8 @@ launch_assigned(void)
 
 		snprintf(name, sizeof(name), "dataexport worker for export " INT64_FORMAT,
 				 args.export_id);
-		worker_handles[i] = start_worker("dataexport_worker_main", name, (Datum) 0,
-										 &args, sizeof(args));
+		worker_handles[i] = start_worker("dataexport_worker_main", "dataexport worker",
+										 name, (Datum) 0, &args, sizeof(args));
 
 		LWLockAcquire(de_shared->lock, LW_EXCLUSIVE);
 		if (worker_handles[i] != NULL)
@@ -422,8 +421,9 @@ maybe_start_scanner(void)
 	args.dboid = target->dboid;
 	args.max_claims = ncandidates > 1 ? Max(1, nfree / ncandidates) : nfree;
 	snprintf(name, sizeof(name), "dataexport scanner for database %u", target->dboid);
-	scanner_handle = start_worker("dataexport_scanner_main", name,
-								  ObjectIdGetDatum(target->dboid), &args, sizeof(args));
+	scanner_handle = start_worker("dataexport_scanner_main", "dataexport scanner",
+								  name, ObjectIdGetDatum(target->dboid),
+								  &args, sizeof(args));
 	if (scanner_handle != NULL)
 	{
 		target->dirty = false;
@@ -447,6 +447,9 @@ dataexport_launcher_main(Datum arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	/* a query cancel (pg_cancel_backend) must not take down the process
+	 * every database's exports depend on; as pg_cron's launcher */
+	pqsignal(SIGINT, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("dataexport launcher");

@@ -24,18 +24,6 @@ de_error(DeError *err, DeErrorCode code, const char *fmt,...)
 	return false;
 }
 
-void
-de_error_detail(DeError *err, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
-	va_end(ap);
-}
-
 size_t
 de_clip_utf8(const char *s, size_t len, size_t max)
 {

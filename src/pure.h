@@ -54,8 +54,6 @@ typedef struct DeError
  * "return de_error(err, ...)". err may be NULL. */
 extern bool de_error(DeError *err, DeErrorCode code, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
-extern void de_error_detail(DeError *err, const char *fmt,...)
-			__attribute__((format(printf, 2, 3)));
 
 /* The length of at most max bytes of s[0..len), cut at a UTF-8 character
  * boundary, for quoting user text in messages without half a character. */

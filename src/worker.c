@@ -13,7 +13,6 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
-#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/large_object.h"
 #include "tcop/tcopprot.h"
@@ -329,9 +328,9 @@ user_message(int sqlerrcode, bool timed_out)
 {
 	if (sqlerrcode == ERRCODE_QUERY_CANCELED)
 		return timed_out ? DE_TIMEOUT_MESSAGE : "Internal error. Your query failed to run.";
+	/* class 22 includes 22023, invalid_parameter_value */
 	if (ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
-		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
-		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INVALID_PARAMETER_VALUE)
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION)
 		return "Invalid query. Please fix the query and try again.";
 	return "Internal error. Your query failed to run.";
 }
@@ -448,7 +447,10 @@ dataexport_worker_main(Datum arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGINT, StatementCancelHandler);
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	/* No SIGHUP handler (bgworker.c ignores SIGHUP): a worker runs one
+	 * export, whose limits and settings are fixed when it starts; a reload
+	 * must not change them half way, and the next worker starts with the
+	 * reloaded configuration anyway. */
 	BackgroundWorkerUnblockSignals();
 
 	if (de_shared == NULL || args.slot < 0 || args.slot >= de_shared->nslots)

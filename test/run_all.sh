@@ -27,6 +27,7 @@
 #   FUZZ_SECONDS  how long each fuzzer runs (30)
 #   MALLOC_PERTURB_  glibc fills freed memory with this byte in every server
 #                 the suites start, so a use after free shows (165)
+#   PG_TEST_PORT_DIR  passed on to the TAP tests (port lock directory)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -78,7 +79,9 @@ install_packages() {
 as_pg_user() {
 	if [ "$(id -u)" = 0 ]; then
 		runuser -u postgres -- env PATH="$PG_BIN:$PATH" PG_CONFIG="$PG_CONFIG" \
-			MALLOC_PERTURB_="$MALLOC_PERTURB_" bash -c "cd '$WORK' && $*"
+			MALLOC_PERTURB_="$MALLOC_PERTURB_" \
+			${PG_TEST_PORT_DIR:+PG_TEST_PORT_DIR="$PG_TEST_PORT_DIR"} \
+			bash -c "cd '$WORK' && $*"
 	else
 		env PATH="$PG_BIN:$PATH" PG_CONFIG="$PG_CONFIG" bash -c "cd '$WORK' && $*"
 	fi
@@ -121,7 +124,9 @@ PG_BIN=$("$PG_CONFIG" --bindir) || { echo "no pg_config at $PG_CONFIG" >&2; exit
 
 log "building the extension"
 built=1
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null || built=0
+# -Werror here, not in the Makefile: users' builds do not fail on a new
+# compiler's warnings (the unit and fuzz builds have their own -Werror)
+make -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null || built=0
 if [ "$built" = 1 ] && [ "$SKIP_INSTALL" != 1 ]; then
 	log "installing it for $PG_CONFIG"
 	if [ "$(id -u)" = 0 ]; then
@@ -182,7 +187,8 @@ for suite in $SUITES; do
 		;;
 	regress)
 		log "pg_regress suite (temporary instance, preloaded, MALLOC_PERTURB_=$MALLOC_PERTURB_)"
-		out=$(as_pg_user "make -s installcheck PG_CONFIG='$PG_CONFIG' 2>&1")
+		# TAP_TESTS= : the tap suite below runs prove on its own
+		out=$(as_pg_user "make -s installcheck TAP_TESTS= PG_CONFIG='$PG_CONFIG' 2>&1")
 		rc=$?
 		grep -E '^(test |     |ok |not ok|#)' <<<"$out" | grep -vE '\.\.\. ok( |$)' || true
 		parse_regress <<<"$out"
@@ -192,8 +198,7 @@ for suite in $SUITES; do
 		;;
 	tap)
 		log "TAP tests (PostgreSQL::Test::Cluster, MALLOC_PERTURB_=$MALLOC_PERTURB_)"
-		perllib=$("$PG_CONFIG" --pgxs | sed 's|/src/makefiles/pgxs.mk$||')/src/test/perl
-		out=$(as_pg_user "PERL5LIB='$perllib' PG_REGRESS=/bin/true prove -v --ext=.pl test/t/ 2>&1")
+		out=$(as_pg_user "make -s prove_installcheck PROVE_FLAGS=-v PG_CONFIG='$PG_CONFIG' 2>&1")
 		rc=$?
 		grep -E '^(not ok|t/|test/t/|#   Failed|Files=|Result:)' <<<"$out" || true
 		sed -n '/^Test Summary Report/,$p' <<<"$out"

@@ -7,6 +7,8 @@
 #  - while a parallel worker holds the last slot, the scanner cannot start:
 #    the launcher retries after a back-off instead of spinning (its CPU time
 #    over 3 s stays small), and the export runs once the slot is free.
+#  - at startup, dataexport warns when max_worker_processes cannot hold
+#    dataexport.max_workers plus the launcher and the scanner.
 use strict;
 use warnings FATAL => 'all';
 
@@ -100,6 +102,18 @@ $holder->quit;
 my $rec = wait_export($node, $blocked);
 is($rec->{state}, 'succeeded', 'once the slot is free the export succeeds');
 is($rec->{attempts}, 1, 'with one attempt');
+
+# ---- the startup check of background-worker slots ----
+my $slots_warning =
+  qr/WARNING:  dataexport\.max_workers \(2\) needs more background worker slots than max_worker_processes \((\d+)\) provides/;
+ok(!$node->log_contains($slots_warning),
+	'no warning at startup when max_worker_processes holds max_workers + 2');
+my $offset = -s $node->logfile;
+$node->append_conf('postgresql.conf', "max_worker_processes = 3\n");
+$node->restart;
+ok($node->log_contains(qr/${slots_warning}.*\n.*DETAIL:  The launcher and the scanner take one slot each.*\n.*HINT:  Set max_worker_processes to at least 4, or lower dataexport\.max_workers\./,
+		$offset),
+	'with max_worker_processes = 3 the server warns at startup, and says how many slots to set');
 
 $node->stop;
 done_testing();
