@@ -5,18 +5,18 @@ MODULE_big = dataexport
 EXTVERSION = 0.1
 
 # Server-independent modules: also linked into test/unit and the fuzzers.
-PURE_SRCS = src/pure.c src/json.c src/dates.c src/encode.c src/fields.c \
-	src/search.c src/payload.c src/discover_sql.c src/issues_sql.c
+PURE_SRCS = src/common/pure.c src/common/dom.c src/common/dates.c src/common/encode.c src/common/fields.c \
+	src/common/search.c src/common/payload.c src/common/discover_sql.c src/common/issues_sql.c
 
 # Modules that live in the server.
-SERVER_SRCS = src/pure_mem_pg.c src/dataexport.c src/guc.c src/catalog.c src/pending.c \
-	src/api.c src/shmem.c src/launcher.c src/worker.c \
-	src/sink.c src/registry.c src/runquery.c
-SERVER_SRCS += src/drop_hook.c src/restore.c
-SERVER_SRCS += src/sqlcheck.c src/lo_guard.c
-SERVER_SRCS += src/queue.c
-SERVER_SRCS += src/jsonb_dom.c
-SERVER_SRCS += src/exports.c
+SERVER_SRCS = src/backend/pure_mem_pg.c src/backend/dataexport.c src/backend/settings.c src/backend/spi_owner.c src/backend/pending.c \
+	src/backend/api.c src/backend/de_shmem.c src/backend/launcher.c src/backend/worker.c \
+	src/backend/sink.c src/backend/registry.c src/backend/runquery.c
+SERVER_SRCS += src/backend/drop_hook.c src/backend/restore.c
+SERVER_SRCS += src/backend/sqlcheck.c src/backend/lo_guard.c
+SERVER_SRCS += src/backend/queue.c
+SERVER_SRCS += src/backend/jsonb_dom.c
+SERVER_SRCS += src/backend/exports.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -44,7 +44,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
 SHLIB_LINK = -lz
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src/common -I$(srcdir)/src/backend
 # -Werror is not forced on users' builds: CI and test/run_all.sh add it
 # through PGXS's COPT hook ("make COPT=-Werror").
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -73,10 +73,10 @@ print-unit-tests:
 
 # ---- unit tests (cmocka), no server needed ----
 UNIT_CC ?= cc
-UNIT_CFLAGS ?= -O1 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
+UNIT_CFLAGS ?= -O1 -g -Wall -Wextra -Werror -std=gnu11 -Isrc/common
 UNIT_BUILD = test/unit/build
 UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BUILD)/%,$(wildcard test/unit/test_*.c))
-UNIT_PURE_OBJS = $(patsubst src/%.c,$(UNIT_BUILD)/%.o,$(PURE_SRCS)) $(UNIT_BUILD)/pure_mem_libc.o
+UNIT_PURE_OBJS = $(patsubst src/common/%.c,$(UNIT_BUILD)/%.o,$(PURE_SRCS)) $(UNIT_BUILD)/pure_mem_libc.o
 # The tests build the DOM with PostgreSQL's own JSON parser (libpgcommon, a
 # frontend build); only that file sees the server include directory.
 UNIT_PURE_OBJS += $(UNIT_BUILD)/dom_from_jsonapi.o
@@ -89,15 +89,15 @@ $(UNIT_LIB): $(UNIT_PURE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(UNIT_BUILD)/%.o: src/%.c src/*.h
+$(UNIT_BUILD)/%.o: src/common/%.c src/common/*.h
 	@mkdir -p $(UNIT_BUILD)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
 
-$(UNIT_BUILD)/pure_mem_libc.o: test/unit/pure_mem_libc.c src/pure.h
+$(UNIT_BUILD)/pure_mem_libc.o: test/unit/pure_mem_libc.c src/common/pure.h
 	@mkdir -p $(UNIT_BUILD)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
 
-$(UNIT_BUILD)/dom_from_jsonapi.o: test/unit/dom_from_jsonapi.c test/unit/dom_from_jsonapi.h src/json.h src/pure.h
+$(UNIT_BUILD)/dom_from_jsonapi.o: test/unit/dom_from_jsonapi.c test/unit/dom_from_jsonapi.h src/common/dom.h src/common/pure.h
 	@mkdir -p $(UNIT_BUILD)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_PG_CPPFLAGS) -c -o $@ $<
 

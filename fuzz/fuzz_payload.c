@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "dom_from_jsonapi.h"
-#include "json.h"
+#include "dom.h"
 #include "payload.h"
 
 /* A fixed "now" (2026-11-28T01:02:03Z) keeps every run reproducible. */

@@ -307,7 +307,7 @@ sort_object(DjValue *obj)
 		items[kept] = obj->items[from];
 		kept++;
 	}
-	/* the storage only shrinks: json.c's growth rule still holds */
+	/* the storage only shrinks: dom.c's growth rule still holds */
 	memcpy(obj->keys, keys, kept * sizeof(char *));
 	memcpy(obj->items, items, kept * sizeof(DjValue *));
 	obj->count = kept;

@@ -11,7 +11,7 @@
 #ifndef DATAEXPORT_DOM_FROM_JSONAPI_H
 #define DATAEXPORT_DOM_FROM_JSONAPI_H
 
-#include "json.h"
+#include "dom.h"
 
 /* The DOM of the len bytes at text, or NULL with err (DE_ERR_INVALID; err
  * may be NULL) set to "invalid input syntax for type json: ..." naming what

@@ -19,7 +19,7 @@
 #include "case_runner.h"
 #include "encode.h"
 #include "dom_from_jsonapi.h"
-#include "json.h"
+#include "dom.h"
 
 #define MAX_CELLS 8
 

@@ -1,6 +1,6 @@
 /*
  * test_json.c
- *	  Unit tests of json.c (serialization and the accessors) and of the DOM
+ *	  Unit tests of dom.c (serialization and the accessors) and of the DOM
  *	  the tests and fuzzers build with PostgreSQL's JSON parser
  *	  (dom_from_jsonapi.c), which must be the DOM the server builds from
  *	  jsonb: jsonb's key order, numbers as numeric_out writes them.
@@ -19,7 +19,7 @@
 
 #include "case_runner.h"
 #include "dom_from_jsonapi.h"
-#include "json.h"
+#include "dom.h"
 
 
 /* ---- tables ---- */

@@ -38,7 +38,7 @@ while (<$nm>)
 close $nm;
 die "no function symbols in $so\n" unless %de_fn;
 # and its source files: inlined static functions have no symbol of their own
-my %de_src = map { m{([^/]+)$}; ($1 => 1) } glob("$FindBin::RealBin/../../src/*.c");
+my %de_src = map { m{([^/]+)$}; ($1 => 1) } glob("$FindBin::RealBin/../../src/*/*.c");
 
 sub frame_fn
 {

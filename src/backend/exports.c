@@ -56,11 +56,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "catalog.h"
+#include "spi_owner.h"
 #include "exports.h"
-#include "guc.h"
+#include "settings.h"
 #include "jsonb_dom.h"
-#include "shmem.h"
+#include "de_shmem.h"
 
 /* NOTIFY dataexport, '{"id": n, "state": "..."}' (sent at commit). */
 static void

@@ -1,5 +1,5 @@
 /*
- * guc.c
+ * settings.c
  *	  Defines the dataexport.* settings.  Limits and privileges that protect
  *	  the server are superuser-only (PGC_SUSET), so an ordinary role cannot
  *	  raise its own limits or grant itself raw SQL exports.
@@ -10,7 +10,7 @@
 
 #include "utils/guc.h"
 
-#include "guc.h"
+#include "settings.h"
 
 bool		de_enabled = true;
 int			de_max_workers = 2;

@@ -45,7 +45,7 @@
 #include <signal.h>
 
 #include "dataexport.h"
-#include "shmem.h"
+#include "de_shmem.h"
 
 typedef enum DePendingKind
 {

@@ -27,16 +27,16 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "catalog.h"
+#include "spi_owner.h"
 #include "dataexport.h"
 #include "exports.h"
-#include "guc.h"
+#include "settings.h"
 #include "jsonb_dom.h"
 #include "payload.h"
 #include "queue.h"
 #include "registry.h"
 #include "runquery.h"
-#include "shmem.h"
+#include "de_shmem.h"
 #include "sqlcheck.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);

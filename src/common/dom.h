@@ -1,5 +1,5 @@
 /*
- * json.h
+ * dom.h
  *	  A small JSON document model for the pure modules.
  *
  * The server builds it from Jsonb (jsonb_dom.h), the unit tests and fuzzers
@@ -8,8 +8,8 @@
  * writes them.  Objects built here keep insertion order (jsonb sorts them
  * again on the way back in).
  */
-#ifndef DATAEXPORT_JSON_H
-#define DATAEXPORT_JSON_H
+#ifndef DATAEXPORT_DOM_H
+#define DATAEXPORT_DOM_H
 
 #include "pure.h"
 

@@ -12,8 +12,8 @@
 #include "tcop/utility.h"
 
 #include "dataexport.h"
-#include "guc.h"
-#include "shmem.h"
+#include "settings.h"
+#include "de_shmem.h"
 
 PG_MODULE_MAGIC;
 

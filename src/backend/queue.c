@@ -19,9 +19,9 @@
 
 #include "miscadmin.h"
 
-#include "catalog.h"
+#include "spi_owner.h"
 #include "exports.h"
-#include "guc.h"
+#include "settings.h"
 #include "queue.h"
 
 /* The first key of the advisory lock (two-int4 form): "DEXQ". */

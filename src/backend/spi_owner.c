@@ -1,5 +1,5 @@
 /*
- * catalog.c
+ * spi_owner.c
  *	  Bookkeeping access and SPI helpers.
  *
  * Ordinary roles cannot read or write the dataexport schema.  Code that must
@@ -26,8 +26,8 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "catalog.h"
-#include "guc.h"
+#include "spi_owner.h"
+#include "settings.h"
 
 Oid
 de_extension_owner(void)

@@ -10,7 +10,7 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
-#include "json.h"
+#include "dom.h"
 
 /* ---- api.c: create ---- */
 

@@ -7,7 +7,7 @@
 #define DATAEXPORT_RUNQUERY_H
 
 #include "discover_sql.h"
-#include "json.h"
+#include "dom.h"
 #include "pure.h"
 
 typedef struct DeQuerySpec

@@ -1,9 +1,9 @@
 /*
- * guc.h
+ * settings.h
  *	  The dataexport.* settings.
  */
-#ifndef DATAEXPORT_GUC_H
-#define DATAEXPORT_GUC_H
+#ifndef DATAEXPORT_SETTINGS_H
+#define DATAEXPORT_SETTINGS_H
 
 extern bool de_enabled;
 extern int	de_max_workers;

@@ -1,5 +1,5 @@
 /*
- * shmem.h
+ * de_shmem.h
  *	  State shared by backends, the launcher, the scanners and the workers:
  *	  the worker slots (one per claimed export, with its progress and cancel
  *	  flag), a bounded "these databases may have queued work" signal, the
@@ -49,8 +49,8 @@
  * its predecessor's by scanner_pid), so the scanner's slot writes and its
  * report never race with another scanner's.
  */
-#ifndef DATAEXPORT_SHMEM_H
-#define DATAEXPORT_SHMEM_H
+#ifndef DATAEXPORT_DE_SHMEM_H
+#define DATAEXPORT_DE_SHMEM_H
 
 #include "port/atomics.h"
 #include "storage/condition_variable.h"

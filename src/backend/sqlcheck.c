@@ -24,8 +24,8 @@
 #include "utils/acl.h"
 #include "utils/guc.h"
 
-#include "catalog.h"
-#include "guc.h"
+#include "spi_owner.h"
+#include "settings.h"
 #include "sqlcheck.h"
 
 static void

@@ -9,7 +9,7 @@
 #include "tcop/dest.h"
 
 #include "encode.h"
-#include "shmem.h"
+#include "de_shmem.h"
 
 typedef struct ExportSink ExportSink;
 

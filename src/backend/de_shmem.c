@@ -1,6 +1,6 @@
 /*
- * shmem.c
- *	  Allocation of, and small operations on, the shared state (shmem.h).
+ * de_shmem.c
+ *	  Allocation of, and small operations on, the shared state (de_shmem.h).
  */
 #include "postgres.h"
 
@@ -8,8 +8,8 @@
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 
-#include "guc.h"
-#include "shmem.h"
+#include "settings.h"
+#include "de_shmem.h"
 
 DeShared   *de_shared = NULL;
 

@@ -1,11 +1,11 @@
 /*
- * catalog.h
+ * spi_owner.h
  *	  The switch to the extension owner for access to the bookkeeping tables
  *	  (schema "dataexport"; the export table is exports.c's), and the SPI
  *	  helpers every server module uses.
  */
-#ifndef DATAEXPORT_CATALOG_H
-#define DATAEXPORT_CATALOG_H
+#ifndef DATAEXPORT_SPI_OWNER_H
+#define DATAEXPORT_SPI_OWNER_H
 
 #include "executor/spi.h"
 #include "utils/jsonb.h"

@@ -1,6 +1,6 @@
 /*
  * jsonb_dom.h
- *	  The server's side of json.h: the DOM of the pure modules built straight
+ *	  The server's side of dom.h: the DOM of the pure modules built straight
  *	  from a Jsonb value, with no text in between.
  */
 #ifndef DATAEXPORT_JSONB_DOM_H
@@ -8,7 +8,7 @@
 
 #include "utils/jsonb.h"
 
-#include "json.h"
+#include "dom.h"
 
 /* The DOM of jb, allocated in the current memory context.  Objects come in
  * jsonb's key order (shorter keys first, then bytewise; no duplicates);

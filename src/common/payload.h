@@ -11,7 +11,7 @@
 #include "pure.h"
 #include "dates.h"
 #include "encode.h"
-#include "json.h"
+#include "dom.h"
 
 #define DE_MAX_FIELDS 20
 /* Caps on the lists a payload may hold, far above any real request, so that

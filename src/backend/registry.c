@@ -22,10 +22,10 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "catalog.h"
+#include "spi_owner.h"
 #include "jsonb_dom.h"
 #include "registry.h"
-#include "shmem.h"
+#include "de_shmem.h"
 #include "sqlcheck.h"
 
 PG_FUNCTION_INFO_V1(dataexport_register_projects);

@@ -1,7 +1,7 @@
 /*
- * json.c
+ * dom.c
  *	  The JSON document model of the pure modules: the constructors and
- *	  accessors of json.h and a compact serializer.
+ *	  accessors of dom.h and a compact serializer.
  *
  * There is no parser here.  The server builds the DOM from Jsonb
  * (jsonb_dom.c); the unit tests and fuzzers build it from PostgreSQL's own
@@ -11,7 +11,7 @@
  * Arrays and objects carry no capacity field: their storage grows in powers
  * of two (at least DJ_MIN_CAPACITY), so the capacity follows from count.
  */
-#include "json.h"
+#include "dom.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * jsonb_dom.c
- *	  Jsonb <-> DjValue, for the pure modules (json.h).
+ *	  Jsonb <-> DjValue, for the pure modules (dom.h).
  *
  * Payloads, stored query_info/owner_settings and dataset registrations
  * reach the pure code through here: the DOM is read off the Jsonb with

@@ -4,7 +4,7 @@
  *	  the scanner (a short-lived dynamic worker per database).
  *
  * Backends mark their database dirty at the commit of dataexport_create and
- * set the launcher's latch (shmem.c: a small ring of database OIDs, with an
+ * set the launcher's latch (de_shmem.c: a small ring of database OIDs, with an
  * "overflow: rescan all" flag).  The launcher keeps every database it knows
  * of in its own memory (autovacuum's get_database_list is the model), so
  * that any number of databases is served, and refreshes that list from
@@ -49,11 +49,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "catalog.h"
+#include "spi_owner.h"
 #include "dataexport.h"
 #include "exports.h"
-#include "guc.h"
-#include "shmem.h"
+#include "settings.h"
+#include "de_shmem.h"
 #include "worker.h"
 
 /* A failed start of a scanner or worker is retried after this long. */
@@ -535,7 +535,7 @@ count_free_slots(void)
 	return n;
 }
 
-/* Tells the launcher what this scan found (shmem.h, DeScanReport). */
+/* Tells the launcher what this scan found (de_shmem.h, DeScanReport). */
 static void
 scanner_report(Oid dboid, bool installed, bool more, TimestampTz next_retry)
 {
