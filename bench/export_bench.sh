@@ -5,29 +5,23 @@
 # table as CSV, CSV+gzip and JSONL as a non-superuser under row-level
 # security, and prints rows/s, MB/s and the worker's peak resident memory
 # (RssAnon, sampled: shared buffers excluded), which should stay flat whatever the row count.
+# PG_BIN or PG_CONFIG: the PostgreSQL to run (dataexport installed for it;
+# default Debian's); PORT: the first free one from 54339.  The cluster
+# bootstrap is test/lib/cluster.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
+# shellcheck source=test/lib/cluster.sh
+. test/lib/cluster.sh
+PG_BIN=${PG_BIN:-${PG_CONFIG:+$("$PG_CONFIG" --bindir)}}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PORT=${PORT:-54339}
-RUNAS=()
-[ "$(id -u)" = 0 ] && RUNAS=(runuser -u postgres --)
-DIR=$(mktemp -d /tmp/dataexport-bench.XXXXXX)
-chmod 755 "$DIR"; [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
-trap '"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
-
-"${RUNAS[@]}" "$PG_BIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-cat >>"$DIR/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'dataexport'
-listen_addresses = ''
-unix_socket_directories = '$DIR'
-port = $PORT
-CONF
+PORT=${PORT:-$(cluster_free_port 54339)}
+cluster_init "$(mktemp -d /tmp/dataexport-bench.XXXXXX)"
+cluster_conf
 # glibc fills freed memory in the server, so a use after free shows at once
 # (MALLOC_PERTURB_=0 measures without it)
-"${RUNAS[@]}" env MALLOC_PERTURB_="${MALLOC_PERTURB_:-165}" \
-	"$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
-psql_as() { local role=$1; shift; "${RUNAS[@]}" "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U "$role" -d postgres "$@"; }
+cluster_start
+psql_as() { local role=$1; shift; cluster_psql "$role" -At "$@"; }
 
 psql_as postgres -c 'CREATE EXTENSION dataexport' -f demo/sample.sql -f demo/roles.sql -f demo/register.sql
 psql_as postgres -c "

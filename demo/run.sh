@@ -7,61 +7,40 @@
 #   non-superuser role "alice", and write the files to demo/out/ with psql's
 #   \lo_export.  The cluster is stopped and removed at the end
 #   (KEEP_CLUSTER=1 leaves it running and prints how to connect).
+# PG_CONFIG (or PG_BIN, its bin directory) picks the PostgreSQL to build
+# for, install into and run (default: Debian's /usr/lib/postgresql/15); PORT
+# the port (default: the first free one from 54329).  The cluster bootstrap
+# is test/lib/cluster.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PORT=${PORT:-54329}
+# shellcheck source=test/lib/cluster.sh
+. test/lib/cluster.sh
 OUT="$ROOT/demo/out"
 
 if [ "$(id -u)" = 0 ]; then
-	missing=""
-	for p in postgresql-15 postgresql-server-dev-15 postgresql-15-cron zlib1g-dev make gcc; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "==> installing:$missing"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-	fi
+	cluster_packages postgresql-15 postgresql-server-dev-15 postgresql-15-cron zlib1g-dev make gcc
 fi
+PG_CONFIG=${PG_CONFIG:-${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_config}
+PG_BIN=${PG_BIN:-$("$PG_CONFIG" --bindir)}
+PORT=${PORT:-$(cluster_free_port 54329)}
 
 echo "==> building and installing dataexport"
-make -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null
-if [ "$(id -u)" = 0 ]; then make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
-else sudo make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null; fi
+make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+if [ "$(id -u)" = 0 ]; then make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+else sudo make -s PG_CONFIG="$PG_CONFIG" install >/dev/null; fi
 
 # The server refuses to run as root: the cluster belongs to "postgres".
-RUNAS=()
-[ "$(id -u)" = 0 ] && RUNAS=(runuser -u postgres --)
-DIR=$(mktemp -d /tmp/dataexport-demo.XXXXXX)
-chmod 755 "$DIR"
-[ "$(id -u)" = 0 ] && chown postgres: "$DIR"
-cleanup() {
-	if [ "${KEEP_CLUSTER:-0}" != 1 ]; then
-		"${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
-		rm -rf "$DIR"
-	fi
-}
-trap cleanup EXIT
-
+cluster_init "$(mktemp -d /tmp/dataexport-demo.XXXXXX)"
+DIR=$CLUSTER_DIR
 echo "==> starting a throwaway cluster in $DIR (port $PORT, Unix socket only)"
-"${RUNAS[@]}" "$PG_BIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-cat >>"$DIR/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'dataexport, pg_cron'
-listen_addresses = ''
-unix_socket_directories = '$DIR'
-port = $PORT
-cron.database_name = 'postgres'
+CLUSTER_CRON=1 cluster_conf - <<CONF
 dataexport.max_workers = 2
 CONF
-# glibc fills freed memory in the server, so a use after free shows at once
-"${RUNAS[@]}" env MALLOC_PERTURB_="${MALLOC_PERTURB_:-165}" \
-	"$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
+cluster_start
 
 psql_as() {	# psql_as <role> [psql args...]
-	local role=$1; shift
-	"${RUNAS[@]}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U "$role" -d postgres "$@"
+	cluster_psql "$@"
 }
 
 echo "==> loading the sample dataset (organizations, projects, events with tags, RLS)"

@@ -31,6 +31,8 @@
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=test/lib/cluster.sh
+. test/lib/cluster.sh
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 SUITES=${SUITES:-"unit regress tap fuzz valgrind"}
@@ -59,20 +61,6 @@ count() {
 	log "$suite: $p passed, $f failed"
 	passed=$((passed + p))
 	failed=$((failed + f))
-}
-
-install_packages() {
-	local missing=""
-	for p in $PACKAGES; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" != 0 ]; then
-		echo "missing packages:$missing (install them as root)" >&2
-		return 1
-	fi
-	log "installing:$missing"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 }
 
 # Runs a command as an unprivileged user in a copy of the tree it owns.
@@ -118,7 +106,8 @@ parse_prove() {
 }
 
 if [ "$SKIP_INSTALL" != 1 ]; then
-	install_packages || exit 1
+	# shellcheck disable=SC2086
+	cluster_packages $PACKAGES || exit 1
 fi
 PG_BIN=$("$PG_CONFIG" --bindir) || { echo "no pg_config at $PG_CONFIG" >&2; exit 1; }
 

@@ -13,9 +13,11 @@
 #   PG_CONFIG     pg_config of the PostgreSQL to use (default: from PATH)
 #   VG_OUT        directory for the cluster, logs and results (default: a
 #                 new /tmp/dataexport-valgrind.XXXXXX, kept afterwards)
-#   VG_PORT       port of the server (Unix socket in VG_OUT only; 55490)
+#   VG_PORT       port of the server (Unix socket in VG_OUT only; the
+#                 first free one from 55490)
 #   VG_OPTS       extra valgrind options (e.g. --track-origins=yes)
 #   VG_TIMEOUT    seconds to wait for the server to start or stop (900)
+# The cluster is test/lib/cluster.sh's, started through valgrind.
 # Output: pg_regress's lines, prove's, then scan.pl's (its last line is
 # "valgrind-scan: N logs, N failing reports, N other reports").  Exits
 # non-zero when any of the three failed.
@@ -27,7 +29,9 @@ PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")
 PG_REGRESS=$PGXS_DIR/../../src/test/regress/pg_regress
 SO=$("$PG_CONFIG" --pkglibdir)/dataexport.so
 OUT=${VG_OUT:-$(mktemp -d /tmp/dataexport-valgrind.XXXXXX)}
-PORT=${VG_PORT:-55490}
+# shellcheck source=test/lib/cluster.sh
+. test/lib/cluster.sh
+PORT=${VG_PORT:-$(cluster_free_port 55490)}
 TIMEOUT=${VG_TIMEOUT:-900}
 export MALLOC_PERTURB_=${MALLOC_PERTURB_:-165}
 status=0
@@ -39,55 +43,27 @@ rm -rf "$OUT/data" "$OUT/vg"
 mkdir -p "$OUT/vg"
 
 echo "valgrind: cluster, logs and results in $OUT"
-"$BINDIR/initdb" -D "$OUT/data" -A trust -U postgres --no-sync >"$OUT/initdb.log" 2>&1 ||
-	{ cat "$OUT/initdb.log"; exit 1; }
-{
-	cat test/regress.conf
-	cat <<CONF
-listen_addresses = ''
-unix_socket_directories = '$OUT'
-port = $PORT
+PG_BIN=$BINDIR CLUSTER_NAME=valgrind CLUSTER_TIMEOUT=$TIMEOUT CLUSTER_TRAP=0
+CLUSTER_INITDB_OPTS=--no-sync CLUSTER_PRELOAD=
+cluster_init "$OUT" || exit 1
+# test/regress.conf preloads dataexport
+cluster_conf test/regress.conf - <<CONF
 fsync = off
 # valgrind makes everything 20-50 times slower
 authentication_timeout = '10min'
 log_line_prefix = '%m [%p] %q%a '
 CONF
-} >>"$OUT/data/postgresql.conf"
 
 # The postmaster and every process it forks run under memcheck.  Each
 # process writes its own log; errors are framed by markers for scan.pl.
 # valgrind's malloc ignores MALLOC_PERTURB_: --free-fill does its work.
-valgrind --quiet --trace-children=yes --num-callers=40 --free-fill=0xa5 \
+trap 'cluster_stop' EXIT
+# shellcheck disable=SC2086
+cluster_start valgrind --quiet --trace-children=yes --num-callers=40 --free-fill=0xa5 \
 	--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--suppressions=test/valgrind/postgres.supp \
 	--error-markers=VGERROR-BEGIN,VGERROR-END \
-	--log-file="$OUT/vg/vg.%p.log" ${VG_OPTS:-} \
-	"$BINDIR/postgres" -D "$OUT/data" >"$OUT/server.log" 2>&1 &
-VGPID=$!
-
-stop_server() {
-	"$BINDIR/pg_ctl" -D "$OUT/data" -m fast -t "$TIMEOUT" -w stop >/dev/null 2>&1 ||
-		kill -QUIT "$VGPID" 2>/dev/null
-	wait "$VGPID" 2>/dev/null
-}
-trap 'stop_server' EXIT
-
-# Waits until the server accepts connections (at start, and again after a
-# crash made it restart).
-wait_ready() {
-	local start
-	start=$(date +%s)
-	until "$BINDIR/pg_isready" -q -h "$OUT" -p "$PORT" -U postgres -d postgres; do
-		if ! kill -0 "$VGPID" 2>/dev/null || [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
-			echo "valgrind: the server is not accepting connections" >&2
-			tail -50 "$OUT/server.log" >&2
-			return 1
-		fi
-		sleep 1
-	done
-	echo "valgrind: server ready after $(($(date +%s) - start)) s"
-}
-wait_ready || status=1
+	--log-file="$OUT/vg/vg.%p.log" ${VG_OPTS:-} || status=1
 
 export PGHOST=$OUT PGPORT=$PORT PGUSER=postgres PATH="$BINDIR:$PATH"
 
@@ -101,7 +77,7 @@ fi
 # paths (demo/*.sql, results/).  pg_regress appends to an old diffs file.
 rm -f regression.diffs regression.out
 # After a crash the server restarts: wait for it again.
-if wait_ready; then
+if cluster_wait_ready; then
 	echo "valgrind: pg_regress suite"
 	# shellcheck disable=SC2046
 	"$PG_REGRESS" --inputdir=. --bindir="$BINDIR" \
@@ -116,7 +92,7 @@ fi
 
 echo "valgrind: stopping the server (leak checks run as each process exits)"
 trap - EXIT
-stop_server
+cluster_stop
 grep -E 'PANIC|TRAP:|was terminated by signal' "$OUT/server.log" && status=1
 
 perl test/valgrind/scan.pl "$SO" "$OUT/vg" || status=1
