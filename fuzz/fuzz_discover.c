@@ -41,7 +41,7 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SORT 3
 #define MAX_ENVS 4
 #define MAX_STR 40
-#define MAX_VALUES 128
+#define MAX_VALUES 512
 
 /* ---- the dataset ---- */
 
