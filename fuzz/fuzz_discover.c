@@ -351,12 +351,7 @@ add_tag_key(Gen *g, const char *key)
 
 /*
  * A column or role name, or tags[key] (or, in search, a bare tag key).
- * NKEYS_NO_ROLES: equations name columns by their own names only, because
- * discover_sql.c writes an equation's column as written, so a role name
- * ("project + 1") reaches the quoting function as "project" (a bug, not an
- * injection: found by this harness, left to the builder's owner).
  */
-#define NKEYS_NO_ROLES 10
 
 static DsColumnType
 gen_ref_in(Gen *g, StrBuf *sb, bool allow_tag, bool bare_tag, bool *is_tag,
@@ -460,7 +455,7 @@ gen_expr(Gen *g, StrBuf *sb, int depth)
 						   numeric_cols[(k >> 7) % 2]);
 				break;
 			case 3:
-				gen_ref_in(g, sb, true, false, &is_tag, NKEYS_NO_ROLES);
+				gen_ref_in(g, sb, true, false, &is_tag, NKEYS);
 				break;
 			case 4:
 				if (depth < 3)

@@ -490,7 +490,8 @@ append_equation_expr(Builder *b, StrBuf *sb, const Field *eq,
 			}
 			if (ref.type != DS_NUMBER)
 				return equation_error(b, eq, e->name, "is not a numeric column");
-			append_column(b, sb, e->name);
+			/* the resolved column: a role name ("project") names another */
+			append_column(b, sb, ref.name);
 			sb_append(sb, "::numeric");
 			return true;
 		case FE_FUNCTION:

@@ -185,6 +185,14 @@ static const SqlCase sql_cases[] = {
 		{"duration", "count", "duration * count()"}
 	},
 	{
+		"equation over a role name",
+		{"id"}, {"project + 1"}, "", {0}, {0}, 0,
+		"SELECT d.\"id\" AS c1, (d.\"project_id\"::numeric + $4::numeric) AS c2"
+		FROM_WHERE,
+		{"1"},
+		{"id", "project + 1"}
+	},
+	{
 		"non-aggregate equation",
 		{"id"}, {"(duration + 1) * 2"}, "", {"-id", "ts", "-user"}, {0}, 0,
 		"SELECT d.\"id\" AS c1, ((d.\"duration\"::numeric + $4::numeric) * $5::numeric)"
