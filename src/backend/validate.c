@@ -148,6 +148,10 @@ validate_discover(ExportRequest *req)
 	de_export_dataset(req->info, &ds);
 	spec = spec_for(req);
 	spec.ds = &ds;
+	/* fields and search as payload_normalize parsed them: not again */
+	spec.items = req->items;
+	spec.search_parsed = true;
+	spec.search = req->search;
 	de_build_export_query(&spec, &bq);	/* fields, search and sort */
 	check_environments(&ds, req->info_environments, req->ninfo_environments);
 	check_environments(&ds, req->environments, req->nenvironments);
