@@ -17,6 +17,9 @@ SERVER_SRCS += src/backend/sqlcheck.c src/backend/lo_guard.c
 SERVER_SRCS += src/backend/queue.c
 SERVER_SRCS += src/backend/jsonb_dom.c
 SERVER_SRCS += src/backend/exports.c
+SERVER_SRCS += src/backend/scanner.c
+SERVER_SRCS += src/backend/validate.c
+SERVER_SRCS += src/backend/dedupe.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 

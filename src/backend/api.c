@@ -1,21 +1,19 @@
 /*
  * api.c
  *	  The SQL-callable functions of SPEC §2: create, details, cancel, wait,
- *	  cleanup, list and progress.
+ *	  cleanup, list and progress, and the access rule of every door.
  *
- * Checks that concern the user's data (projects, datasets, environments,
- * Issues-by-Tag lookups, a SQL export's statement) run as the caller, so
- * their grants and row-level security decide; bookkeeping is read and
- * written as the extension owner (exports.c).
+ * Create-time checks are validate.c's, an export's identity and dedupe key
+ * dedupe.c's.  Checks that concern the user's data (projects, datasets,
+ * environments, Issues-by-Tag lookups, a SQL export's statement) run as the
+ * caller, so their grants and row-level security decide; bookkeeping is
+ * read and written as the extension owner (exports.c).
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_largeobject.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -24,7 +22,6 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "spi_owner.h"
@@ -38,6 +35,8 @@
 #include "runquery.h"
 #include "de_shmem.h"
 #include "sqlcheck.h"
+#include "dedupe.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);
 PG_FUNCTION_INFO_V1(dataexport_create);
@@ -52,7 +51,6 @@ PG_FUNCTION_INFO_V1(dataexport_progress);
  * Sentry's own texts (SPEC §2) are fixed English that the application matches
  * and shows: they go through errmsg_internal, so they are never translated.
  */
-#define NO_PERMISSION_MSG "You do not have permission to perform this action."
 
 Datum
 dataexport_check_preloaded(PG_FUNCTION_ARGS)
@@ -72,319 +70,10 @@ require_enabled(void)
 				 errhint("A superuser can enable it with dataexport.enabled = on.")));
 }
 
-static void
-raise_invalid(const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg_internal("%s", message)));
-}
-
-/* The worker connects as the caller, which a role without LOGIN cannot. */
-static void
-require_login_role(void)
-{
-	Oid			role = GetUserId();
-	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
-	bool		canlogin;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for role %u", role);
-	canlogin = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
-	ReleaseSysCache(tup);
-	if (!canlogin)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("role \"%s\" cannot run data exports",
-						GetUserNameFromId(role, false)),
-				 errdetail("Exports run in a background worker that connects as the requesting role, and this role does not have the LOGIN attribute."),
-				 errhint("Create the export as a role that can log in.")));
-}
-
 static char *
 int8_text(int64 v)
 {
 	return psprintf(INT64_FORMAT, v);
-}
-
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmp_cstring(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Sorts ids and drops duplicates; returns the new count.  Sorting, not
- * pairwise comparison: n is the user's to choose. */
-static int
-sort_distinct(int64 *ids, int n)
-{
-	int			out = 0;
-
-	if (n <= 0)
-		return 0;
-	qsort(ids, n, sizeof(int64), cmp_int64);
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (out == 0 || ids[out - 1] != ids[i])
-			ids[out++] = ids[i];
-	}
-	return out;
-}
-
-/* Every id of need (any order, duplicates allowed) is in have (sorted,
- * distinct): sets are compared, never counts. */
-static bool
-ids_all_in(const int64 *need, int nneed, const int64 *have, int nhave)
-{
-	for (int i = 0; i < nneed; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (bsearch(&need[i], have, nhave, sizeof(int64), cmp_int64) == NULL)
-			return false;
-	}
-	return true;
-}
-
-/* Duplicates in a request must not make a check fail. */
-static int
-count_distinct_strings(char **values, int n)
-{
-	char	  **sorted;
-	int			distinct = 0;
-
-	if (n <= 0)
-		return 0;
-	sorted = palloc(sizeof(char *) * n);
-	memcpy(sorted, values, sizeof(char *) * n);
-	qsort(sorted, n, sizeof(char *), cmp_cstring);
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		distinct += (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0);
-	}
-	pfree(sorted);
-	return distinct;
-}
-
-/* Every named environment occurs in the dataset (as the caller sees it). */
-static void
-check_environments(const Dataset *ds, char **envs, int n)
-{
-	StringInfoData sql;
-	uint64		found;
-	bool		isnull;
-
-	if (n == 0)
-		return;
-	if (ds->environment == NULL)
-		raise_invalid("Requested environment does not exist");
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d "
-					 "WHERE d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
-					 quote_identifier(ds->environment), ds->relation,
-					 quote_identifier(ds->environment));
-	for (int i = 0; i < n; i++)
-		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
-	appendStringInfoString(&sql, "])");
-	de_spi_exec_pinned(sql.data, n, (const char *const *) envs);
-	found = (uint64) de_spi_int8(0, 1, &isnull);
-	if (found != (uint64) count_distinct_strings(envs, n))
-		raise_invalid("Requested environment does not exist");
-}
-
-static DeQuerySpec
-spec_for(const ExportRequest *req)
-{
-	DeQuerySpec spec;
-
-	memset(&spec, 0, sizeof(spec));
-	spec.query_type = export_query_type_name(req->type);
-	spec.info = req->info;
-	spec.environments = req->environments;
-	spec.nenvironments = req->nenvironments;
-	spec.row_limit = req->has_limit ? req->limit : 0;
-	spec.now = de_time_from_timestamptz(GetCurrentTransactionStartTimestamp());
-	return spec;
-}
-
-static void
-validate_discover(ExportRequest *req)
-{
-	DeProjects	pr;
-	int			nvisible;
-	int64	   *visible;
-	Dataset		ds;
-	DeQuerySpec spec;
-	BuiltQuery	bq;
-
-	de_load_projects(&pr);
-	visible = de_visible_projects(&pr, req->projects, req->nprojects,
-								  req->has_organization, req->organization, &nvisible);
-	nvisible = sort_distinct(visible, nvisible);
-	if ((req->nprojects > 0 &&
-		 !ids_all_in(req->projects, req->nprojects, visible, nvisible)) ||
-		nvisible == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg_internal(NO_PERMISSION_MSG)));
-	payload_set_projects(req, visible, nvisible);
-
-	de_export_dataset(req->info, &ds);
-	spec = spec_for(req);
-	spec.ds = &ds;
-	de_build_export_query(&spec, &bq);	/* fields, search and sort */
-	check_environments(&ds, req->info_environments, req->ninfo_environments);
-	check_environments(&ds, req->environments, req->nenvironments);
-}
-
-/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller (with
- * search_path pinned). */
-static bool
-dataset_has_row(const Dataset *ds, const char *condition, int nparams,
-				const char **params)
-{
-	char	   *sql = psprintf("SELECT 1 FROM %s AS d WHERE %s LIMIT 1",
-							   ds->relation, condition);
-
-	return de_spi_exec_pinned(sql, nparams, params) > 0;
-}
-
-static void
-validate_issues_by_tag(ExportRequest *req)
-{
-	DeProjects	pr;
-	int			nvisible;
-	Dataset		ds;
-	const char *params[3];
-	DeQuerySpec spec;
-	BuiltQuery	bq;
-
-	de_load_projects(&pr);
-	(void) de_visible_projects(&pr, req->projects, 1, req->has_organization,
-							   req->organization, &nvisible);
-	if (nvisible == 0)
-		raise_invalid("Requested project does not exist");
-
-	de_export_dataset(req->info, &ds);
-	spec = spec_for(req);
-	spec.ds = &ds;
-	de_build_export_query(&spec, &bq);	/* dataset columns it needs */
-
-	params[0] = int8_text(req->projects[0]);
-	params[1] = int8_text(req->group);
-	params[2] = req->key;
-	if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
-									   "d.%s OPERATOR(pg_catalog.=) $2::bigint",
-									   quote_identifier(ds.project),
-									   quote_identifier(ds.group)), 2, params))
-		raise_invalid("Requested issue does not exist");
-	if (strcmp(req->key, "user") == 0 && ds.user != NULL)
-	{
-		if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
-										   "d.%s OPERATOR(pg_catalog.=) $2::bigint AND d.%s IS NOT NULL",
-										   quote_identifier(ds.project),
-										   quote_identifier(ds.group),
-										   quote_identifier(ds.user)), 2, params))
-			raise_invalid("Requested key does not exist");
-	}
-	else if (!dataset_has_row(&ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
-											"d.%s OPERATOR(pg_catalog.=) $2::bigint AND "
-											"d.%s OPERATOR(pg_catalog.?) $3",
-											quote_identifier(ds.project),
-											quote_identifier(ds.group),
-											quote_identifier(ds.tags)), 3, params))
-		raise_invalid("Requested key does not exist");
-	check_environments(&ds, req->environments, req->nenvironments);
-}
-
-/* SPEC §4.4: the role gate, one read-only statement, valid as the caller;
- * the worker checks the same again before it runs the text (sqlcheck.c). */
-static void
-validate_sql(ExportRequest *req)
-{
-	de_require_sql_role(false);
-	de_check_sql_export(req->sql, true);
-}
-
-static char *
-canonical_json(DjValue *v)
-{
-	return de_jsonb_to_cstring(de_jsonb_from_dom(v));
-}
-
-static char *
-environments_json(const ExportRequest *req)
-{
-	StrBuf		buf;
-
-	if (req->nenvironments == 0)
-		return NULL;
-	sb_init(&buf);
-	sb_append_char(&buf, '[');
-	for (int i = 0; i < req->nenvironments; i++)
-	{
-		if (i)
-			sb_append_char(&buf, ',');
-		dj_append_quoted(&buf, req->environments[i], strlen(req->environments[i]));
-	}
-	sb_append_char(&buf, ']');
-	return buf.data;
-}
-
-static const char *
-format_name(DeFormat f)
-{
-	return f == DE_FORMAT_JSONL ? "jsonl" : "csv";
-}
-
-static const char *
-compression_name(DeCompression c)
-{
-	return c == DE_COMPRESSION_GZIP ? "gzip" : "none";
-}
-
-/* The same owner (role and forwarded settings) asking the same thing: the
- * hex SHA-256 of those (not MD5, which FIPS builds refuse). */
-static char *
-dedupe_key(const ExportRequest *req, const char *settings)
-{
-	StringInfoData buf;
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	char	   *hex = palloc(PG_SHA256_DIGEST_STRING_LENGTH);
-	pg_cryptohash_ctx *ctx;
-	char	   *envs = environments_json(req);
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%u\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s",
-					 GetUserId(), settings,
-					 req->has_organization ? int8_text(req->organization) : "",
-					 export_query_type_name(req->type),
-					 canonical_json(req->dedupe_info),
-					 envs ? envs : "",
-					 req->has_limit ? int8_text(req->limit) : "",
-					 format_name(req->format), compression_name(req->compression));
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (ctx == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute dedupe key: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	hex[hex_encode((const char *) digest, sizeof(digest), hex)] = '\0';
-	return hex;
 }
 
 /* Inserts the export, or finds the identical unfinished one. */
@@ -393,17 +82,7 @@ insert_or_find(const ExportRequest *req, bool *created)
 {
 	DeNewExport e;
 
-	e.owner = GetUserId();
-	e.owner_name = GetUserNameFromId(GetUserId(), false);
-	e.owner_settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));
-	e.organization = req->has_organization ? int8_text(req->organization) : NULL;
-	e.query_type = export_query_type_name(req->type);
-	e.query_info = dj_serialize(req->info);
-	e.environments = environments_json(req);
-	e.row_limit = req->has_limit ? int8_text(req->limit) : NULL;
-	e.format = format_name(req->format);
-	e.compression = compression_name(req->compression);
-	e.dedupe_key = dedupe_key(req, e.owner_settings);
+	de_export_identity(req, &e);
 	return de_export_insert_or_find(&e, created);
 }
 
@@ -454,21 +133,10 @@ dataexport_create(PG_FUNCTION_ARGS)
 	if (!payload_normalize(de_dom_from_jsonb(payload), de_time_from_timestamptz(now),
 						   &req, &err))
 		de_raise(&err);
-	require_login_role();
+	de_require_login_role();
 
 	SPI_connect();
-	switch (req.type)
-	{
-		case EQT_DISCOVER:
-			validate_discover(&req);
-			break;
-		case EQT_ISSUES_BY_TAG:
-			validate_issues_by_tag(&req);
-			break;
-		case EQT_SQL:
-			validate_sql(&req);
-			break;
-	}
+	de_validate_request(&req);
 	de_check_queue_cap();
 	id = insert_or_find(&req, &created);
 	/* copied into the caller's context by SPI_datumTransfer */
@@ -584,7 +252,7 @@ check_projects_visible(ExportAccess *acc, int nacc)
 		memcpy(all + nall, ids[i], sizeof(int64) * nids[i]);
 		nall += nids[i];
 	}
-	nall = sort_distinct(all, nall);
+	nall = de_sort_distinct(all, nall);
 
 	{
 		DeProjects	pr;
@@ -592,10 +260,10 @@ check_projects_visible(ExportAccess *acc, int nacc)
 		de_load_projects(&pr);
 		visible = de_visible_projects(&pr, all, nall, false, 0, &nvisible);
 	}
-	nvisible = sort_distinct(visible, nvisible);
+	nvisible = de_sort_distinct(visible, nvisible);
 	for (int i = 0; i < nacc; i++)
 		if (acc[i].sees_projects &&
-			!ids_all_in(ids[i], nids[i], visible, nvisible))
+			!de_ids_all_in(ids[i], nids[i], visible, nvisible))
 			acc[i].sees_projects = false;
 }
 

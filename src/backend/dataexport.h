@@ -17,7 +17,7 @@ extern void de_pending_register_callbacks(void);
 /* drop_hook.c: dropping the extension unlinks the export files */
 extern void de_install_drop_hook(void);
 
-/* launcher.c / worker.c entry points (bgw_function_name) */
+/* launcher.c / scanner.c / worker.c entry points (bgw_function_name) */
 extern PGDLLEXPORT void dataexport_launcher_main(Datum arg);
 extern PGDLLEXPORT void dataexport_scanner_main(Datum arg);
 extern PGDLLEXPORT void dataexport_worker_main(Datum arg);

@@ -108,6 +108,11 @@ typedef struct DeShared
 	DeSlot		slots[FLEXIBLE_ARRAY_MEMBER];
 } DeShared;
 
+/* A failed start of a scanner or worker is retried after this long (the
+ * launcher); an export whose worker could not start is returned to the queue
+ * with this back-off (the scanner). */
+#define DE_START_RETRY_MS 1000
+
 /* What the launcher hands a scanner (bgw_extra). */
 typedef struct DeScannerArgs
 {

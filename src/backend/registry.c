@@ -5,6 +5,9 @@
  *	  members of the extension owner.  Every named column is checked against
  *	  the catalog when it is registered and looked up again when used, so a
  *	  renamed or dropped column fails cleanly instead of reaching SQL.
+ *	  Also the create-time checks that a dataset has the rows a request
+ *	  names (environments, an issue, a tag key), run as the caller with
+ *	  search_path pinned.
  */
 #include "postgres.h"
 
@@ -414,4 +417,110 @@ de_visible_projects(const DeProjects *pr, const int64 *ids, int n,
 	}
 	*nout = (int) rows;
 	return result;
+}
+
+/* ---- create-time checks on a dataset's rows (run as the caller) ---- */
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Duplicates in a request must not make a check fail. */
+static int
+count_distinct_strings(char **values, int n)
+{
+	char	  **sorted;
+	int			distinct = 0;
+
+	if (n <= 0)
+		return 0;
+	sorted = palloc(sizeof(char *) * n);
+	memcpy(sorted, values, sizeof(char *) * n);
+	qsort(sorted, n, sizeof(char *), cmp_cstring);
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		distinct += (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0);
+	}
+	pfree(sorted);
+	return distinct;
+}
+
+/* Every named environment occurs in the dataset (as the caller sees it);
+ * true when none is named. */
+bool
+de_dataset_has_environments(const Dataset *ds, char **envs, int n)
+{
+	StringInfoData sql;
+	uint64		found;
+	bool		isnull;
+
+	if (n == 0)
+		return true;
+	if (ds->environment == NULL)
+		return false;
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT count(DISTINCT d.%s) FROM %s AS d "
+					 "WHERE d.%s OPERATOR(pg_catalog.=) ANY (ARRAY[",
+					 quote_identifier(ds->environment), ds->relation,
+					 quote_identifier(ds->environment));
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
+	appendStringInfoString(&sql, "])");
+	de_spi_exec_pinned(sql.data, n, (const char *const *) envs);
+	found = (uint64) de_spi_int8(0, 1, &isnull);
+	return found == (uint64) count_distinct_strings(envs, n);
+}
+
+/* SELECT 1 FROM dataset WHERE <condition> LIMIT 1, as the caller (with
+ * search_path pinned). */
+static bool
+dataset_has_row(const Dataset *ds, const char *condition, int nparams,
+				const char **params)
+{
+	char	   *sql = psprintf("SELECT 1 FROM %s AS d WHERE %s LIMIT 1",
+							   ds->relation, condition);
+
+	return de_spi_exec_pinned(sql, nparams, params) > 0;
+}
+
+/* The issue (project and group) has a row in the dataset, as the caller. */
+bool
+de_dataset_has_issue(const Dataset *ds, int64 project, int64 group)
+{
+	const char *params[2];
+
+	params[0] = psprintf(INT64_FORMAT, project);
+	params[1] = psprintf(INT64_FORMAT, group);
+	return dataset_has_row(ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+										"d.%s OPERATOR(pg_catalog.=) $2::bigint",
+										quote_identifier(ds->project),
+										quote_identifier(ds->group)), 2, params);
+}
+
+/* The issue has a row with the tag key, as the caller: "user" is the user
+ * column when the dataset has one, any other key one of the tags. */
+bool
+de_dataset_issue_has_key(const Dataset *ds, int64 project, int64 group,
+						 const char *key)
+{
+	const char *params[3];
+
+	params[0] = psprintf(INT64_FORMAT, project);
+	params[1] = psprintf(INT64_FORMAT, group);
+	params[2] = key;
+	if (strcmp(key, "user") == 0 && ds->user != NULL)
+		return dataset_has_row(ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+											"d.%s OPERATOR(pg_catalog.=) $2::bigint AND d.%s IS NOT NULL",
+											quote_identifier(ds->project),
+											quote_identifier(ds->group),
+											quote_identifier(ds->user)), 2, params);
+	return dataset_has_row(ds, psprintf("d.%s OPERATOR(pg_catalog.=) $1::bigint AND "
+										"d.%s OPERATOR(pg_catalog.=) $2::bigint AND "
+										"d.%s OPERATOR(pg_catalog.?) $3",
+										quote_identifier(ds->project),
+										quote_identifier(ds->group),
+										quote_identifier(ds->tags)), 3, params);
 }

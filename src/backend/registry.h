@@ -29,4 +29,11 @@ extern int64 *de_visible_projects(const DeProjects *pr, const int64 *ids, int n,
 
 extern const char *de_quote_ident(const char *ident);
 
+/* Create-time checks that the dataset has such rows, run as the caller
+ * (grants and row-level security decide) with search_path pinned. */
+extern bool de_dataset_has_environments(const Dataset *ds, char **envs, int n);
+extern bool de_dataset_has_issue(const Dataset *ds, int64 project, int64 group);
+extern bool de_dataset_issue_has_key(const Dataset *ds, int64 project, int64 group,
+									 const char *key);
+
 #endif

@@ -141,6 +141,9 @@ build_discover(const DeQuerySpec *spec, BuiltQuery *out)
 										 &q.nenvironments);
 	q.row_limit = spec->row_limit;
 	q.now = spec->now;
+	q.items = spec->items;
+	q.search_parsed = spec->search_parsed;
+	q.search = spec->search;
 	if (!discover_build(&q, de_quote_ident, out, &err))
 		de_raise(&err);
 }

@@ -19,6 +19,12 @@ typedef struct DeQuerySpec
 	int64		row_limit;		/* 0: none */
 	de_time		now;			/* the export's creation time */
 	const Dataset *ds;			/* the dataset if already loaded, else NULL */
+	/* Discover: the fields and equations, and the search query, as parsed
+	 * at create time (ExportRequest.items, .search), or NULL and false: the
+	 * builder parses them from info (the worker, once per run) */
+	const Field *items;
+	bool		search_parsed;
+	const SearchNode *search;
 } DeQuerySpec;
 
 /* Raises the error (with its SQLSTATE) on invalid requests.  For SQL exports

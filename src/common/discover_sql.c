@@ -69,7 +69,8 @@ typedef struct Builder
 	int		   *tag_params;
 	int			ntag_params;
 
-	Field	   *items;			/* fields, then equations */
+	const Field *items;			/* fields, then equations */
+	Field	   *owned_items;	/* items, when parsed here (else NULL) */
 	int			nitems;
 	bool		aggregate;		/* some item is an aggregate */
 } Builder;
@@ -557,16 +558,26 @@ parse_items(Builder *b)
 {
 	const DiscoverQuery *q = b->q;
 
-	b->items = de_alloc(sizeof(Field) * (q->nfields + q->nequations + 1));
+	if (q->items != NULL)
+	{
+		/* parsed by the caller */
+		b->items = q->items;
+		b->nitems = q->nfields + q->nequations;
+		for (int i = 0; i < b->nitems; i++)
+			b->aggregate |= b->items[i].is_aggregate;
+		return true;
+	}
+	b->owned_items = de_alloc(sizeof(Field) * (q->nfields + q->nequations + 1));
+	b->items = b->owned_items;
 	for (int i = 0; i < q->nfields; i++)
 	{
-		if (!field_parse(q->fields[i], &b->items[b->nitems], b->err))
+		if (!field_parse(q->fields[i], &b->owned_items[b->nitems], b->err))
 			return false;
 		b->aggregate |= b->items[b->nitems++].is_aggregate;
 	}
 	for (int i = 0; i < q->nequations; i++)
 	{
-		if (!equation_parse(q->equations[i], &b->items[b->nitems], b->err))
+		if (!equation_parse(q->equations[i], &b->owned_items[b->nitems], b->err))
 			return false;
 		b->aggregate |= b->items[b->nitems++].is_aggregate;
 	}
@@ -1166,19 +1177,25 @@ append_environments(Builder *b, StrBuf *sb)
 static bool
 append_where_search(Builder *b, StrBuf *sb)
 {
-	SearchNode *root = NULL;
+	const SearchNode *root = b->q->search;
+	SearchNode *parsed = NULL;
 	bool		ok;
 
-	if (b->q->query == NULL)
-		return true;
-	if (!search_parse(b->q->query, &root, b->err))
-		return false;
+	if (!b->q->search_parsed)
+	{
+		if (b->q->query == NULL)
+			return true;
+		if (!search_parse(b->q->query, &parsed, b->err))
+			return false;
+		root = parsed;
+	}
 	if (root == NULL)
 		return true;
 	sb_append(sb, " AND (");
 	ok = append_search(b, sb, root, 0);
 	sb_append_char(sb, ')');
-	search_free(root);
+	if (parsed != NULL)
+		search_free(parsed);
 	return ok;
 }
 
@@ -1299,9 +1316,12 @@ append_limit(Builder *b, StrBuf *sb)
 static void
 builder_free(Builder *b)
 {
-	for (int i = 0; i < b->nitems; i++)
-		field_clear(&b->items[i]);
-	de_free(b->items);
+	if (b->owned_items != NULL)
+	{
+		for (int i = 0; i < b->nitems; i++)
+			field_clear(&b->owned_items[i]);
+		de_free(b->owned_items);
+	}
 	for (int i = 0; i < b->nparams; i++)
 		de_free(b->params[i]);
 	de_free(b->params);
@@ -1377,8 +1397,13 @@ discover_build(const DiscoverQuery *q, QuoteIdentFn quote, BuiltQuery *out,
 	out->headers = de_alloc(sizeof(char *) * (b.nitems + 1));
 	for (int i = 0; i < b.nitems; i++)
 	{
-		out->headers[i] = b.items[i].header;
-		b.items[i].header = NULL;
+		if (b.owned_items != NULL)
+		{
+			out->headers[i] = b.owned_items[i].header;
+			b.owned_items[i].header = NULL;
+		}
+		else
+			out->headers[i] = de_strdup(b.items[i].header);
 	}
 	builder_free(&b);
 	return true;

@@ -9,6 +9,8 @@
 
 #include "pure.h"
 #include "dates.h"
+#include "fields.h"
+#include "search.h"
 
 typedef enum DsColumnType
 {
@@ -71,6 +73,17 @@ typedef struct DiscoverQuery
 	int			nenvironments;
 	int64_t		row_limit;		/* > 0: LIMIT row_limit + 1 (to see truncation) */
 	de_time		now;			/* relative search times count from here */
+
+	/*
+	 * Optional: what the caller has parsed already (payload_normalize's
+	 * ExportRequest.items and .search), so that a request is parsed once.
+	 * items, when not NULL, are the nfields fields then the nequations
+	 * equations, parsed from those texts; with search_parsed, search is the
+	 * tree of query (NULL: empty).  The caller keeps both.
+	 */
+	const Field *items;
+	bool		search_parsed;
+	const SearchNode *search;
 } DiscoverQuery;
 
 extern bool discover_build(const DiscoverQuery *q, QuoteIdentFn quote,

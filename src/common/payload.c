@@ -757,32 +757,29 @@ apply_date_range(ExportRequest *req, RangeKind kind)
 	}
 }
 
-/* The syntax of fields, equations and the search query (fields.h, search.h). */
+/*
+ * The syntax of fields, equations and the search query (fields.h,
+ * search.h).  What is parsed is kept in req (items, search) for the query
+ * builder; on failure export_request_clear frees it.
+ */
 static bool
-check_discover_syntax(const ExportRequest *req, DeError *err)
+parse_discover_syntax(ExportRequest *req, DeError *err)
 {
-	SearchNode *tree = NULL;
-	Field		field;
-	bool		ok;
+	int			n = req->nfields + req->nequations;
 
+	req->items = de_alloc(sizeof(Field) * (size_t) (n + 1));
+	memset(req->items, 0, sizeof(Field) * (size_t) (n + 1));
 	for (int i = 0; i < req->nfields; i++)
 	{
-		ok = field_parse(req->fields[i], &field, err);
-		field_clear(&field);
-		if (!ok)
+		if (!field_parse(req->fields[i], &req->items[i], err))
 			return false;
 	}
 	for (int i = 0; i < req->nequations; i++)
 	{
-		ok = equation_parse(req->equations[i], &field, err);
-		field_clear(&field);
-		if (!ok)
+		if (!equation_parse(req->equations[i], &req->items[req->nfields + i], err))
 			return false;
 	}
-	ok = search_parse(req->query, &tree, err);
-	if (tree != NULL)
-		search_free(tree);
-	return ok;
+	return search_parse(req->query, &req->search, err);
 }
 
 static bool
@@ -804,7 +801,7 @@ normalize_discover(const DjValue *query_info, de_time now,
 		!read_dataset(req->info, req, err))
 		return false;
 	apply_date_range(req, kind);
-	return check_discover_syntax(req, err);
+	return parse_discover_syntax(req, err);
 }
 
 /* ---------------------------------------------------------------------
@@ -931,6 +928,14 @@ export_request_clear(ExportRequest *req)
 	free_string_array(req->sort, req->nsort);
 	free_string_array(req->info_environments, req->ninfo_environments);
 	de_free(req->dataset);
+	if (req->items != NULL)
+	{
+		for (int i = 0; i < req->nfields + req->nequations; i++)
+			field_clear(&req->items[i]);
+		de_free(req->items);
+	}
+	if (req->search != NULL)
+		search_free(req->search);
 	de_free(req->key);
 	de_free(req->sql);
 	memset(req, 0, sizeof(*req));

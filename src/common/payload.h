@@ -12,6 +12,8 @@
 #include "dates.h"
 #include "encode.h"
 #include "dom.h"
+#include "fields.h"
+#include "search.h"
 
 #define DE_MAX_FIELDS 20
 /* Caps on the lists a payload may hold, far above any real request, so that
@@ -65,6 +67,9 @@ typedef struct ExportRequest
 	char	  **info_environments;	/* query_info.environment, string or list */
 	int			ninfo_environments;
 	char	   *dataset;		/* default "discover" */
+	Field	   *items;			/* the fields, then the equations, parsed
+								 * (nfields + nequations) */
+	SearchNode *search;			/* the query parsed; NULL when empty */
 
 	/* Issues-by-Tag */
 	int64_t		group;
@@ -78,7 +83,9 @@ typedef struct ExportRequest
  * Validates payload (the DOM of the request's jsonb; the caller keeps it) at
  * time now.  On success fills out and returns true; on failure returns false
  * with err set and out cleared.  Field and search syntax are checked here
- * (fields.h, search.h).
+ * (fields.h, search.h), and a Discover request keeps what was parsed
+ * (items, search) for the query builder (DiscoverQuery), which then does
+ * not parse the texts again.
  */
 extern bool payload_normalize(const DjValue *payload, de_time now,
 							  ExportRequest *out, DeError *err);

@@ -710,6 +710,95 @@ test_injection(void **state)
 	}
 }
 
+/*
+ * Fields, equations and search parsed by the caller (payload_normalize's
+ * ExportRequest.items and .search): every SQL case gives the same text,
+ * parameters and headers, and the texts are not parsed again (they are
+ * replaced by ones that do not parse).  The caller's parse is left as it
+ * was.
+ */
+static void
+test_parsed_by_caller(void **state)
+{
+	static const char *const garbage[MAXN] = {
+		"(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "(", "("
+	};
+
+	(void) state;
+	for (size_t c = 0; c < sizeof(sql_cases) / sizeof(sql_cases[0]); c++)
+	{
+		const SqlCase *sc = &sql_cases[c];
+		DiscoverQuery q;
+		BuiltQuery	text_bq;
+		BuiltQuery	bq;
+		DeError		err = {0};
+		Field		items[2 * MAXN];
+		SearchNode *search = NULL;
+		int			nitems = 0;
+
+		make_query(&q, &full_ds, sc->fields, sc->equations, sc->query, sc->sort,
+				   sc->environments, sc->limit);
+		if (!discover_build(&q, quote_always, &text_bq, &err))
+			fail_msg("%s: %s", sc->name, err.message);
+		for (int i = 0; i < q.nfields; i++)
+			assert_true(field_parse(sc->fields[i], &items[nitems++], &err));
+		for (int i = 0; i < q.nequations; i++)
+			assert_true(equation_parse(sc->equations[i], &items[nitems++], &err));
+		assert_true(search_parse(sc->query, &search, &err));
+
+		q.fields = (char **) garbage;
+		q.equations = (char **) garbage;
+		q.query = "foo:";
+		q.items = items;
+		q.search_parsed = true;
+		q.search = search;
+		if (!discover_build(&q, quote_always, &bq, &err))
+			fail_msg("%s (parsed): %s", sc->name, err.message);
+		assert_string_equal(bq.sql, text_bq.sql);
+		assert_int_equal(bq.nparams, text_bq.nparams);
+		for (int i = 0; i < bq.nparams; i++)
+			assert_string_equal(bq.params[i], text_bq.params[i]);
+		assert_int_equal(bq.ncolumns, text_bq.ncolumns);
+		for (int i = 0; i < bq.ncolumns; i++)
+		{
+			assert_string_equal(bq.headers[i], text_bq.headers[i]);
+			assert_string_equal(items[i].header, text_bq.headers[i]);
+		}
+		built_query_clear(&bq);
+		built_query_clear(&text_bq);
+		for (int i = 0; i < nitems; i++)
+			field_clear(&items[i]);
+		if (search != NULL)
+			search_free(search);
+	}
+}
+
+/* The caller's parse also carries errors that need the dataset. */
+static void
+test_parsed_by_caller_errors(void **state)
+{
+	const char *fields[] = {"nope", NULL};
+	const char *none[] = {NULL};
+	DiscoverQuery q;
+	BuiltQuery	bq;
+	DeError		err = {0};
+	Field		item;
+	SearchNode *search = NULL;
+
+	(void) state;
+	assert_true(field_parse("id", &item, &err));
+	assert_true(search_parse("duration:abc", &search, &err));
+	make_query(&q, &full_ds, fields, none, "", none, none, 0);
+	q.items = &item;
+	q.search_parsed = true;
+	q.search = search;
+	assert_false(discover_build(&q, quote_always, &bq, &err));
+	assert_string_equal(err.message, "Invalid number \"abc\" for \"duration\"");
+	assert_null(bq.sql);
+	field_clear(&item);
+	search_free(search);
+}
+
 /* Many terms: linear, and no recursion per term. */
 static void
 test_many_terms(void **state)
@@ -759,6 +848,8 @@ main(void)
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_role_names);
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_injection);
 	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_many_terms);
+	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller);
+	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller_errors);
 
 	return _cmocka_run_group_tests("discover_sql", tests, (size_t) n, NULL, NULL);
 }

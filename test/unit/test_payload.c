@@ -493,6 +493,54 @@ test_request_fields_discover(void **state)
 	export_request_clear(&req);
 }
 
+/* A Discover request keeps its fields, equations and search as parsed, for
+ * the query builder; an empty query parses to no tree. */
+static void
+test_request_parsed_syntax(void **state)
+{
+	ExportRequest req;
+	DeError		err = {0};
+
+	(void) state;
+	assert_true(normalize(DISCOVER("'field':['title','equation|count() + 1','count()'],"
+								   "'query':'browser:Chrome !level:error'"),
+						  NOW, &req, &err));
+	assert_non_null(req.items);
+	assert_string_equal(req.items[0].text, "title");
+	assert_int_equal(req.items[0].expr->kind, FE_COLUMN);
+	assert_false(req.items[0].is_equation);
+	assert_string_equal(req.items[1].text, "count()");
+	assert_true(req.items[1].is_aggregate);
+	assert_string_equal(req.items[2].text, "count() + 1");
+	assert_true(req.items[2].is_equation);
+	assert_int_equal(req.items[2].expr->kind, FE_BINOP);
+	assert_non_null(req.search);
+	assert_int_equal(req.search->kind, SN_AND);
+	assert_string_equal(req.search->left->key, "browser");
+	assert_string_equal(req.search->left->values[0].text, "Chrome");
+	assert_true(req.search->right->negated);
+	assert_string_equal(req.search->right->key, "level");
+	export_request_clear(&req);
+	assert_cleared(&req);
+
+	assert_true(normalize(DISCOVER(MINIMAL), NOW, &req, &err));
+	assert_non_null(req.items);
+	assert_null(req.search);
+	export_request_clear(&req);
+
+	/* a syntax error after good fields: nothing kept */
+	assert_false(normalize(DISCOVER("'field':['title','count('],'query':''"), NOW, &req, &err));
+	assert_cleared(&req);
+	assert_false(normalize(DISCOVER("'field':['title'],'query':'foo:'"), NOW, &req, &err));
+	assert_cleared(&req);
+
+	/* not Discover: nothing parsed */
+	assert_true(normalize(SQL_TOP("'limit':5"), NOW, &req, &err));
+	assert_null(req.items);
+	assert_null(req.search);
+	export_request_clear(&req);
+}
+
 static void
 test_request_fields_top_level(void **state)
 {
@@ -925,6 +973,7 @@ main(void)
 		CMUnitTestFunction fn;
 	}			fixed[] = {
 		{"request fields: Discover", test_request_fields_discover},
+		{"request fields: parsed fields and search", test_request_parsed_syntax},
 		{"request fields: top level", test_request_fields_top_level},
 		{"request fields: Issues-by-Tag", test_request_fields_by_tag},
 		{"dedupe_info", test_dedupe},
