@@ -108,7 +108,7 @@ de_export_identity(const ExportRequest *req, DeNewExport *out)
 	e.owner_settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));
 	e.organization = req->has_organization ? int8_text(req->organization) : NULL;
 	e.query_type = export_query_type_name(req->type);
-	e.query_info = dj_serialize(req->info);
+	e.query_info = de_jsonb_from_dom(req->info);
 	e.environments = environments_json(req);
 	e.row_limit = req->has_limit ? int8_text(req->limit) : NULL;
 	e.format = format_name(req->format);

@@ -116,43 +116,59 @@ int64
 de_export_insert_or_find(const DeNewExport *e, bool *created)
 {
 	DeUserSwitch sw;
-	const char *params[11];
+	const char *text[11];
+	Oid			types[11];
+	Datum		values[11];
+	char		nulls[12];
 	int64		id = 0;
 
-	params[0] = psprintf("%u", e->owner);
-	params[1] = e->owner_name;
-	params[2] = e->owner_settings;
-	params[3] = e->organization;
-	params[4] = e->query_type;
-	params[5] = e->query_info;
-	params[6] = e->environments;
-	params[7] = e->row_limit;
-	params[8] = e->format;
-	params[9] = e->compression;
-	params[10] = e->dedupe_key;
+	text[0] = psprintf("%u", e->owner);
+	text[1] = e->owner_name;
+	text[2] = e->owner_settings;
+	text[3] = e->organization;
+	text[4] = e->query_type;
+	text[5] = NULL;				/* query_info: a jsonb datum, no text hop */
+	text[6] = e->environments;
+	text[7] = e->row_limit;
+	text[8] = e->format;
+	text[9] = e->compression;
+	text[10] = e->dedupe_key;
+	for (int i = 0; i < 11; i++)
+	{
+		types[i] = i == 5 ? JSONBOID : TEXTOID;
+		values[i] = i == 5 ? JsonbPGetDatum(e->query_info) :
+			text[i] ? CStringGetTextDatum(text[i]) : (Datum) 0;
+		nulls[i] = (i == 5 || text[i] != NULL) ? ' ' : 'n';
+	}
+	nulls[11] = '\0';
 
 	de_become_owner(&sw);
 	for (int attempt = 0; attempt < 10 && id == 0; attempt++)
 	{
 		bool		isnull;
+		int			rc;
 
-		if (de_spi_exec("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
-						"organization, query_type, query_info, environments, row_limit, "
-						"format, compression, dedupe_key) "
-						"VALUES ($1::oid, $2::name, $3::jsonb, $4::bigint, $5, $6::jsonb, "
-						"ARRAY(SELECT pg_catalog.jsonb_array_elements_text($7::jsonb)), "
-						"$8::bigint, $9, $10, $11) "
-						"ON CONFLICT (dedupe_key) WHERE state IN ('queued', 'running') "
-						"DO NOTHING RETURNING id", 11, params, false) == 1)
+		rc = SPI_execute_with_args("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
+								   "organization, query_type, query_info, environments, row_limit, "
+								   "format, compression, dedupe_key) "
+								   "VALUES ($1::oid, $2::name, $3::jsonb, $4::bigint, $5, $6, "
+								   "ARRAY(SELECT pg_catalog.jsonb_array_elements_text($7::jsonb)), "
+								   "$8::bigint, $9, $10, $11) "
+								   "ON CONFLICT (dedupe_key) WHERE state IN ('queued', 'running') "
+								   "DO NOTHING RETURNING id",
+								   11, types, values, nulls, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
 		{
 			*created = true;
 			id = de_spi_int8(0, 1, &isnull);
 		}
 		/* the conflicting export is committed now; it may also have just
 		 * finished, in which case we insert again */
-		else if (de_spi_exec("SELECT id FROM dataexport.export WHERE dedupe_key = $11 "
+		else if (de_spi_exec("SELECT id FROM dataexport.export WHERE dedupe_key = $1 "
 							 "AND state IN ('queued', 'running')",
-							 11, params, false) == 1)
+							 1, &text[10], false) == 1)
 		{
 			*created = false;
 			id = de_spi_int8(0, 1, &isnull);

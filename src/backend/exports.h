@@ -14,7 +14,7 @@
 
 /* ---- api.c: create ---- */
 
-/* A new export, as text for its columns (NULL: SQL NULL). */
+/* A new export: its columns as text (NULL: SQL NULL), query_info as jsonb. */
 typedef struct DeNewExport
 {
 	Oid			owner;
@@ -22,7 +22,7 @@ typedef struct DeNewExport
 	const char *owner_settings;	/* JSON object text (canonical jsonb) */
 	const char *organization;	/* int8 text, or NULL */
 	const char *query_type;
-	const char *query_info;		/* JSON text */
+	Jsonb	   *query_info;		/* built from the normalized DOM */
 	const char *environments;	/* JSON array text, or NULL */
 	const char *row_limit;		/* int8 text, or NULL */
 	const char *format;
