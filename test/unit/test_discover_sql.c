@@ -8,14 +8,7 @@
  * does so only when needed), so every identifier is visible in the expected
  * SQL.  Every table row is its own cmocka test.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "case_runner.h"
 
 #include "discover_sql.h"
 #include "search.h"
@@ -825,31 +818,17 @@ test_many_terms(void **state)
 int
 main(void)
 {
-	enum
-	{
-		NSQL = sizeof(sql_cases) / sizeof(sql_cases[0]),
-		NERR = sizeof(err_cases) / sizeof(err_cases[0])
-	};
-	struct CMUnitTest tests[NSQL + NERR + 8];
-	int			n = 0;
+	CaseList	list;
 
-	for (int i = 0; i < NSQL; i++)
-		tests[n++] = (struct CMUnitTest)
-		{
-			sql_cases[i].name, test_sql_case, NULL, NULL, (void *) &sql_cases[i]
-		};
-	for (int i = 0; i < NERR; i++)
-		tests[n++] = (struct CMUnitTest)
-		{
-			err_cases[i].name, test_err_case, NULL, NULL, (void *) &err_cases[i]
-		};
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_empty_projects_and_huge_limit);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_environment_cast);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_role_names);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_injection);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_many_terms);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller_errors);
-
-	return _cmocka_run_group_tests("discover_sql", tests, (size_t) n, NULL, NULL);
+	case_list_init(&list);
+	CASE_TABLE(&list, NULL, sql_cases, test_sql_case);
+	CASE_TABLE(&list, NULL, err_cases, test_err_case);
+	CASE_TEST(&list, test_empty_projects_and_huge_limit);
+	CASE_TEST(&list, test_environment_cast);
+	CASE_TEST(&list, test_role_names);
+	CASE_TEST(&list, test_injection);
+	CASE_TEST(&list, test_many_terms);
+	CASE_TEST(&list, test_parsed_by_caller);
+	CASE_TEST(&list, test_parsed_by_caller_errors);
+	return case_list_run(&list, "discover_sql");
 }

@@ -352,21 +352,13 @@ test_injection(void **state)
 int
 main(void)
 {
-	size_t		max = NELEMS(sql_cases) + NELEMS(err_cases) + 2;
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		abort();
-	for (size_t i = 0; i < NELEMS(sql_cases); i++)
-		add_case(tests, &n, names, "sql", sql_cases[i].name, test_sql_case,
-				 &sql_cases[i]);
-	for (size_t i = 0; i < NELEMS(err_cases); i++)
-		add_case(tests, &n, names, "error", err_cases[i].name, test_err_case,
-				 &err_cases[i]);
-	add_case(tests, &n, names, "error", "hint reset", test_hint_reset, NULL);
-	add_case(tests, &n, names, "injection", "keys and environments",
-			 test_injection, NULL);
-	return run_cases("issues_sql", tests, names, n);
+	case_list_init(&list);
+	CASE_TABLE(&list, "sql", sql_cases, test_sql_case);
+	CASE_TABLE(&list, "error", err_cases, test_err_case);
+	case_list_add(&list, "error", "hint reset", test_hint_reset, NULL);
+	case_list_add(&list, "injection", "keys and environments",
+				  test_injection, NULL);
+	return case_list_run(&list, "issues_sql");
 }
