@@ -104,7 +104,7 @@ $(UNIT_BUILD)/dom_from_jsonapi.o: test/unit/dom_from_jsonapi.c test/unit/dom_fro
 	@mkdir -p $(UNIT_BUILD)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_PG_CPPFLAGS) -c -o $@ $<
 
-$(UNIT_BUILD)/test_%: test/unit/test_%.c $(UNIT_LIB)
+$(UNIT_BUILD)/test_%: test/unit/test_%.c test/unit/*.h $(UNIT_LIB)
 	$(UNIT_CC) $(UNIT_CFLAGS) -Itest/unit -o $@ $< $(UNIT_LIB) $(UNIT_PG_LIBS) -lcmocka
 
 .PHONY: unittest

@@ -1,19 +1,16 @@
 /*
  * corpus_replay.h
- *	  Feeds every file of a directory to a libFuzzer-style entry point.
+ *	  Feeds every file of a directory to a libFuzzer-style entry point, and
+ *	  the main() of the test_corpus_<target>.c tests: fuzz/corpus/<target>
+ *	  (which must hold seeds) and fuzz/crashers/<target> (which may be empty)
+ *	  through the harness fuzz/fuzz_<target>.c.
  */
 #ifndef DATAEXPORT_CORPUS_REPLAY_H
 #define DATAEXPORT_CORPUS_REPLAY_H
 
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+
+#include "case_runner.h"
 
 typedef int (*HarnessFn) (const uint8_t *data, size_t size);
 
@@ -52,6 +49,48 @@ replay_directory(const char *dir, HarnessFn harness)
 	}
 	closedir(d);
 	return n;
+}
+
+typedef struct ReplayDirs
+{
+	const char *corpus;
+	const char *crashers;
+	HarnessFn	harness;
+} ReplayDirs;
+
+static void
+replay_corpus(void **state)
+{
+	const ReplayDirs *r = *state;
+
+	assert_true(replay_directory(r->corpus, r->harness) > 0);
+}
+
+static void
+replay_crashers(void **state)
+{
+	const ReplayDirs *r = *state;
+
+	(void) replay_directory(r->crashers, r->harness);
+}
+
+/* The group "corpus_<target>": replay_corpus, then replay_crashers. */
+static inline int
+corpus_replay_main(const char *target, HarnessFn harness)
+{
+	char		corpus[256];
+	char		crashers[256];
+	char		group[64];
+	ReplayDirs	r = {corpus, crashers, harness};
+	CaseList	list;
+
+	snprintf(corpus, sizeof(corpus), "fuzz/corpus/%s", target);
+	snprintf(crashers, sizeof(crashers), "fuzz/crashers/%s", target);
+	snprintf(group, sizeof(group), "corpus_%s", target);
+	case_list_init(&list);
+	case_list_add(&list, NULL, "replay_corpus", replay_corpus, &r);
+	case_list_add(&list, NULL, "replay_crashers", replay_crashers, &r);
+	return case_list_run(&list, group);
 }
 
 #endif

@@ -11,27 +11,8 @@
 #include "../../fuzz/fuzz_fields.c"
 #undef LLVMFuzzerTestOneInput
 
-static void
-replay_corpus(void **state)
-{
-	(void) state;
-	assert_true(replay_directory("fuzz/corpus/fields", harness_fields) > 0);
-}
-
-static void
-replay_crashers(void **state)
-{
-	(void) state;
-	(void) replay_directory("fuzz/crashers/fields", harness_fields);
-}
-
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(replay_corpus),
-		cmocka_unit_test(replay_crashers),
-	};
-
-	return cmocka_run_group_tests_name("corpus_fields", tests, NULL, NULL);
+	return corpus_replay_main("fields", harness_fields);
 }

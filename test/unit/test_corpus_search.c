@@ -11,27 +11,8 @@
 #include "../../fuzz/fuzz_search.c"
 #undef LLVMFuzzerTestOneInput
 
-static void
-replay_corpus(void **state)
-{
-	(void) state;
-	assert_true(replay_directory("fuzz/corpus/search", harness_search) > 0);
-}
-
-static void
-replay_crashers(void **state)
-{
-	(void) state;
-	(void) replay_directory("fuzz/crashers/search", harness_search);
-}
-
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(replay_corpus),
-		cmocka_unit_test(replay_crashers),
-	};
-
-	return cmocka_run_group_tests_name("corpus_search", tests, NULL, NULL);
+	return corpus_replay_main("search", harness_search);
 }

@@ -8,16 +8,8 @@
  * against it, because the civil-date arithmetic is where off-by-one errors
  * hide.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
 #include "case_runner.h"
+
 #include "dates.h"
 
 #define SECS(s) ((de_time) (s) * DE_USECS_PER_SEC)
@@ -338,39 +330,19 @@ test_null_inputs(void **state)
 int
 main(void)
 {
-	static const struct
-	{
-		const char *name;
-		CMUnitTestFunction fn;
-	}			fixed[] = {
+	static const FixedTest fixed[] = {
 		{"every day of years 1..9999", test_every_day},
 		{"extreme times format safely", test_extreme_times},
 		{"format then parse round trip", test_format_parse_round_trip},
 		{"NULL inputs", test_null_inputs},
 	};
-	size_t		max = NELEMS(iso_cases) + NELEMS(stats_period_cases) +
-		NELEMS(relative_cases) + NELEMS(format_cases) + NELEMS(fixed);
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
-	size_t		i;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		return 1;
-	for (i = 0; i < NELEMS(iso_cases); i++)
-		add_case(tests, &n, names, "iso8601", iso_cases[i].name,
-				 test_iso, &iso_cases[i]);
-	for (i = 0; i < NELEMS(stats_period_cases); i++)
-		add_case(tests, &n, names, "statsPeriod", stats_period_cases[i].name,
-				 test_stats_period, &stats_period_cases[i]);
-	for (i = 0; i < NELEMS(relative_cases); i++)
-		add_case(tests, &n, names, "relative", relative_cases[i].name,
-				 test_relative, &relative_cases[i]);
-	for (i = 0; i < NELEMS(format_cases); i++)
-		add_case(tests, &n, names, "format", format_cases[i].name,
-				 test_format, &format_cases[i]);
-	for (i = 0; i < NELEMS(fixed); i++)
-		add_case(tests, &n, names, "dates", fixed[i].name, fixed[i].fn, NULL);
-
-	return run_cases("dates", tests, names, n);
+	case_list_init(&list);
+	CASE_TABLE(&list, "iso8601", iso_cases, test_iso);
+	CASE_TABLE(&list, "statsPeriod", stats_period_cases, test_stats_period);
+	CASE_TABLE(&list, "relative", relative_cases, test_relative);
+	CASE_TABLE(&list, "format", format_cases, test_format);
+	CASE_FIXED(&list, "dates", fixed);
+	return case_list_run(&list, "dates");
 }

@@ -4,23 +4,14 @@
  *	  of representative Discover queries, every error message, and injection
  *	  attempts through every payload value that reaches the builder.
  *
- * The quoting function always double-quotes (PostgreSQL's quote_identifier
- * does so only when needed), so every identifier is visible in the expected
- * SQL.  Every table row is its own cmocka test.
+ * The quoting function (quote_always, sql_builder_test.h) always
+ * double-quotes, so every identifier is visible in the expected SQL.  Every
+ * table row is its own cmocka test.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "sql_builder_test.h"
 
 #include "discover_sql.h"
 #include "search.h"
-
-#define MAXN 16
 
 /* 2026-11-28T01:02:03Z */
 #define T_NOW (INT64_C(1795827723) * DE_USECS_PER_SEC)
@@ -28,25 +19,6 @@
 
 #define P_START "2026-11-21T01:02:03.000000Z"
 #define P_END "2026-11-28T01:02:03.000000Z"
-
-static char quote_buf[1 << 16];
-
-static const char *
-quote_always(const char *ident)
-{
-	char	   *o = quote_buf;
-
-	*o++ = '"';
-	for (const char *p = ident; *p && o < quote_buf + sizeof(quote_buf) - 3; p++)
-	{
-		if (*p == '"')
-			*o++ = '"';
-		*o++ = *p;
-	}
-	*o++ = '"';
-	*o = '\0';
-	return quote_buf;
-}
 
 static DsColumn columns[] = {
 	{"id", DS_NUMBER},
@@ -408,16 +380,6 @@ static const ErrCase err_cases[] = {
 
 /* ---- running a case ---- */
 
-static int
-count_strings(const char *const *a)
-{
-	int			n = 0;
-
-	while (n < MAXN && a[n] != NULL)
-		n++;
-	return n;
-}
-
 static void
 make_query(DiscoverQuery *q, const Dataset *ds, const char *const *fields,
 		   const char *const *equations, const char *query,
@@ -448,29 +410,16 @@ make_query(DiscoverQuery *q, const Dataset *ds, const char *const *fields,
 static void
 test_sql_case(void **state)
 {
+	static const char *const lead[] = {"{1,2}", P_START, P_END};
 	const SqlCase *c = *state;
 	DiscoverQuery q;
 	BuiltQuery	bq;
 	DeError		err = {0};
-	int			nparams = count_strings(c->params);
-	int			nheaders = count_strings(c->headers);
 
 	make_query(&q, &full_ds, c->fields, c->equations, c->query, c->sort,
 			   c->environments, c->limit);
-	if (!discover_build(&q, quote_always, &bq, &err))
-		fail_msg("unexpected error: %s", err.message);
-	assert_string_equal(bq.sql, c->sql);
-	assert_int_equal(bq.nparams, nparams + 3);
-	assert_string_equal(bq.params[0], "{1,2}");
-	assert_string_equal(bq.params[1], P_START);
-	assert_string_equal(bq.params[2], P_END);
-	for (int i = 0; i < nparams; i++)
-		assert_string_equal(bq.params[i + 3], c->params[i]);
-	assert_int_equal(bq.ncolumns, nheaders);
-	for (int i = 0; i < nheaders; i++)
-		assert_string_equal(bq.headers[i], c->headers[i]);
-	built_query_clear(&bq);
-	assert_null(bq.sql);
+	assert_built(discover_build(&q, quote_always, &bq, &err), &bq, &err,
+				 c->sql, lead, NELEMS(lead), c->params, c->headers);
 }
 
 static void
@@ -483,13 +432,8 @@ test_err_case(void **state)
 
 	make_query(&q, c->ds, c->fields, c->equations, c->query, c->sort,
 			   c->environments, 100);
-	if (discover_build(&q, quote_always, &bq, &err))
-		fail_msg("built \"%s\", expected \"%s\"", bq.sql, c->message);
-	assert_int_equal(err.code, DE_ERR_INVALID);
-	assert_string_equal(err.message, c->message);
-	assert_null(bq.sql);
-	assert_null(bq.params);
-	assert_null(bq.headers);
+	assert_refused(discover_build(&q, quote_always, &bq, &err), &bq, &err,
+				   c->message);
 }
 
 /* ---- other tests ---- */
@@ -580,10 +524,7 @@ assert_clean(const BuiltQuery *bq, const char *payload)
 	bool		bound = false;
 	char	   *escaped = search_like_escape(payload);
 
-	if (strstr(bq->sql, payload) != NULL)
-		fail_msg("payload \"%s\" in SQL: %s", payload, bq->sql);
-	assert_null(strchr(bq->sql, ';'));
-	assert_null(strstr(bq->sql, "--"));
+	assert_sql_clean(bq, payload);
 	for (int i = 0; i < bq->nparams; i++)
 		bound |= strstr(bq->params[i], payload) != NULL ||
 			strstr(bq->params[i], escaped) != NULL;
@@ -825,31 +766,17 @@ test_many_terms(void **state)
 int
 main(void)
 {
-	enum
-	{
-		NSQL = sizeof(sql_cases) / sizeof(sql_cases[0]),
-		NERR = sizeof(err_cases) / sizeof(err_cases[0])
-	};
-	struct CMUnitTest tests[NSQL + NERR + 8];
-	int			n = 0;
+	CaseList	list;
 
-	for (int i = 0; i < NSQL; i++)
-		tests[n++] = (struct CMUnitTest)
-		{
-			sql_cases[i].name, test_sql_case, NULL, NULL, (void *) &sql_cases[i]
-		};
-	for (int i = 0; i < NERR; i++)
-		tests[n++] = (struct CMUnitTest)
-		{
-			err_cases[i].name, test_err_case, NULL, NULL, (void *) &err_cases[i]
-		};
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_empty_projects_and_huge_limit);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_environment_cast);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_role_names);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_injection);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_many_terms);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_parsed_by_caller_errors);
-
-	return _cmocka_run_group_tests("discover_sql", tests, (size_t) n, NULL, NULL);
+	case_list_init(&list);
+	CASE_TABLE(&list, NULL, sql_cases, test_sql_case);
+	CASE_TABLE(&list, NULL, err_cases, test_err_case);
+	CASE_TEST(&list, test_empty_projects_and_huge_limit);
+	CASE_TEST(&list, test_environment_cast);
+	CASE_TEST(&list, test_role_names);
+	CASE_TEST(&list, test_injection);
+	CASE_TEST(&list, test_many_terms);
+	CASE_TEST(&list, test_parsed_by_caller);
+	CASE_TEST(&list, test_parsed_by_caller_errors);
+	return case_list_run(&list, "discover_sql");
 }

@@ -7,16 +7,8 @@
  * 4180 reader here, dj_parse for JSONL) over generated values, because
  * hand-written rows only cover the cases someone thought of.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
 #include "case_runner.h"
+
 #include "encode.h"
 #include "dom_from_jsonapi.h"
 #include "dom.h"
@@ -556,43 +548,21 @@ test_jsonl_round_trip(void **state)
 int
 main(void)
 {
-	static const struct
-	{
-		const char *name;
-		CMUnitTestFunction fn;
-	}			fixed[] = {
+	static const FixedTest fixed[] = {
 		{"csv stream of header and records", test_csv_stream},
 		{"jsonl stream of records", test_jsonl_stream},
 		{"cell length honoured", test_cell_length_honoured},
 		{"csv round trip of generated values", test_csv_round_trip},
 		{"jsonl round trip of generated values", test_jsonl_round_trip},
 	};
-	size_t		max = NELEMS(field_cases) + 2 * NELEMS(record_cases) +
-		NELEMS(header_cases) + NELEMS(filename_cases) + NELEMS(fixed);
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
-	size_t		i;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		return 1;
-	for (i = 0; i < NELEMS(field_cases); i++)
-		add_case(tests, &n, names, "csv field", field_cases[i].name,
-				 test_csv_field, &field_cases[i]);
-	for (i = 0; i < NELEMS(record_cases); i++)
-		add_case(tests, &n, names, "csv record", record_cases[i].name,
-				 test_csv_record, &record_cases[i]);
-	for (i = 0; i < NELEMS(record_cases); i++)
-		add_case(tests, &n, names, "jsonl record", record_cases[i].name,
-				 test_jsonl_record, &record_cases[i]);
-	for (i = 0; i < NELEMS(header_cases); i++)
-		add_case(tests, &n, names, "csv header", header_cases[i].name,
-				 test_csv_header, &header_cases[i]);
-	for (i = 0; i < NELEMS(filename_cases); i++)
-		add_case(tests, &n, names, "file name", filename_cases[i].name,
-				 test_filename, &filename_cases[i]);
-	for (i = 0; i < NELEMS(fixed); i++)
-		add_case(tests, &n, names, "encode", fixed[i].name, fixed[i].fn, NULL);
-
-	return run_cases("encode", tests, names, n);
+	case_list_init(&list);
+	CASE_TABLE(&list, "csv field", field_cases, test_csv_field);
+	CASE_TABLE(&list, "csv record", record_cases, test_csv_record);
+	CASE_TABLE(&list, "jsonl record", record_cases, test_jsonl_record);
+	CASE_TABLE(&list, "csv header", header_cases, test_csv_header);
+	CASE_TABLE(&list, "file name", filename_cases, test_filename);
+	CASE_FIXED(&list, "encode", fixed);
+	return case_list_run(&list, "encode");
 }

@@ -7,14 +7,7 @@
  * fn(args), (op l r)), so a table row states the whole result.  Every table
  * row is its own cmocka test, so the TAP output names the case that broke.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "case_runner.h"
 
 #include "fields.h"
 
@@ -372,55 +365,19 @@ test_long_inputs(void **state)
 	sb_free(&sb);
 }
 
-#define N(a) ((int) (sizeof(a) / sizeof((a)[0])))
-
-static void
-add_tests(struct CMUnitTest *tests, int *n, const char *prefix,
-		  CMUnitTestFunction fn, const void *rows, size_t size, int count,
-		  char **names)
-{
-	for (int i = 0; i < count; i++)
-	{
-		const char *in = *(const char *const *) ((const char *) rows + size * i);
-		StrBuf		sb;
-
-		sb_init(&sb);
-		sb_appendf(&sb, "%s %s", prefix, in);
-		names[*n] = sb_steal(&sb);
-		tests[*n] = (struct CMUnitTest)
-		{
-			names[*n], fn, NULL, NULL, (void *) ((const char *) rows + size * i)
-		};
-		(*n)++;
-	}
-}
-
 int
 main(void)
 {
-	enum
-	{
-		MAX_TESTS = 256
-	};
-	struct CMUnitTest tests[MAX_TESTS];
-	char	   *names[MAX_TESTS] = {0};
-	int			n = 0;
-	int			rc;
+	CaseList	list;
 
-	add_tests(tests, &n, "field", test_field_ok, field_ok, sizeof(OkCase),
-			  N(field_ok), names);
-	add_tests(tests, &n, "equation", test_equation_ok, equation_ok,
-			  sizeof(OkCase), N(equation_ok), names);
-	add_tests(tests, &n, "field error", test_field_err, field_err,
-			  sizeof(ErrCase), N(field_err), names);
-	add_tests(tests, &n, "equation error", test_equation_err, equation_err,
-			  sizeof(ErrCase), N(equation_err), names);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_alias_rule);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_long_name_message);
-	tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_long_inputs);
-
-	rc = _cmocka_run_group_tests("fields", tests, (size_t) n, NULL, NULL);
-	for (int i = 0; i < n; i++)
-		de_free(names[i]);
-	return rc;
+	case_list_init(&list);
+	list.sep = " ";
+	CASE_TABLE_BY(&list, "field", field_ok, in, test_field_ok);
+	CASE_TABLE_BY(&list, "equation", equation_ok, in, test_equation_ok);
+	CASE_TABLE_BY(&list, "field error", field_err, in, test_field_err);
+	CASE_TABLE_BY(&list, "equation error", equation_err, in, test_equation_err);
+	CASE_TEST(&list, test_alias_rule);
+	CASE_TEST(&list, test_long_name_message);
+	CASE_TEST(&list, test_long_inputs);
+	return case_list_run(&list, "fields");
 }

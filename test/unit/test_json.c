@@ -8,16 +8,8 @@
  * Most cases are table rows (input text, expected compact output or
  * failure); each row is its own cmocka test so that TAP names what broke.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
 #include "case_runner.h"
+
 #include "dom_from_jsonapi.h"
 #include "dom.h"
 
@@ -605,11 +597,7 @@ test_many_duplicate_keys(void **state)
 int
 main(void)
 {
-	static const struct
-	{
-		const char *name;
-		CMUnitTestFunction fn;
-	}			fixed[] = {
+	static const FixedTest fixed[] = {
 		{"depth limit is 10000, as jsonb's at max_stack_depth 2MB", test_depth_limit},
 		{"very deep input fails without recursing", test_very_deep_input_fails_fast},
 		{"numeric limits", test_numeric_limits},
@@ -623,26 +611,12 @@ main(void)
 		{"clone", test_clone},
 		{"many duplicate keys", test_many_duplicate_keys},
 	};
-	size_t		max = NELEMS(round_trip_cases) + NELEMS(invalid_cases) +
-		NELEMS(int_cases) + NELEMS(fixed);
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
-	size_t		i;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		return 1;
-	for (i = 0; i < NELEMS(round_trip_cases); i++)
-		add_case(tests, &n, names, "round trip", round_trip_cases[i].name,
-				 test_round_trip, &round_trip_cases[i]);
-	for (i = 0; i < NELEMS(invalid_cases); i++)
-		add_case(tests, &n, names, "invalid", invalid_cases[i].name,
-				 test_invalid, &invalid_cases[i]);
-	for (i = 0; i < NELEMS(int_cases); i++)
-		add_case(tests, &n, names, "as int64", int_cases[i].name,
-				 test_as_int64, &int_cases[i]);
-	for (i = 0; i < NELEMS(fixed); i++)
-		add_case(tests, &n, names, "json", fixed[i].name, fixed[i].fn, NULL);
-
-	return run_cases("json", tests, names, n);
+	case_list_init(&list);
+	CASE_TABLE(&list, "round trip", round_trip_cases, test_round_trip);
+	CASE_TABLE(&list, "invalid", invalid_cases, test_invalid);
+	CASE_TABLE(&list, "as int64", int_cases, test_as_int64);
+	CASE_FIXED(&list, "json", fixed);
+	return case_list_run(&list, "json");
 }

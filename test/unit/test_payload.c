@@ -8,16 +8,8 @@
  * \u0027).  `now` is fixed at 2026-11-28T01:02:03.5Z so that every date in
  * the expected outputs is a literal.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
 #include "case_runner.h"
+
 #include "fields.h"
 #include "dom_from_jsonapi.h"
 #include "payload.h"
@@ -967,11 +959,7 @@ test_list_caps(void **state)
 int
 main(void)
 {
-	static const struct
-	{
-		const char *name;
-		CMUnitTestFunction fn;
-	}			fixed[] = {
+	static const FixedTest fixed[] = {
 		{"request fields: Discover", test_request_fields_discover},
 		{"request fields: parsed fields and search", test_request_parsed_syntax},
 		{"request fields: top level", test_request_fields_top_level},
@@ -984,22 +972,11 @@ main(void)
 		{"large payloads", test_large_payloads},
 		{"list caps", test_list_caps},
 	};
-	size_t		max = NELEMS(error_cases) + NELEMS(normalize_cases) + NELEMS(fixed);
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
-	size_t		i;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		return 1;
-	for (i = 0; i < NELEMS(error_cases); i++)
-		add_case(tests, &n, names, "error", error_cases[i].name,
-				 test_error, &error_cases[i]);
-	for (i = 0; i < NELEMS(normalize_cases); i++)
-		add_case(tests, &n, names, "normalize", normalize_cases[i].name,
-				 test_normalize, &normalize_cases[i]);
-	for (i = 0; i < NELEMS(fixed); i++)
-		add_case(tests, &n, names, "payload", fixed[i].name, fixed[i].fn, NULL);
-
-	return run_cases("payload", tests, names, n);
+	case_list_init(&list);
+	CASE_TABLE(&list, "error", error_cases, test_error);
+	CASE_TABLE(&list, "normalize", normalize_cases, test_normalize);
+	CASE_FIXED(&list, "payload", fixed);
+	return case_list_run(&list, "payload");
 }

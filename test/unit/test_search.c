@@ -19,14 +19,7 @@
  *	  (AND x y) (OR x y)
  *	  NULL					empty query
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "case_runner.h"
 
 #include "search.h"
 
@@ -747,8 +740,6 @@ test_error_then_success(void **state)
 
 /* ---- runner ---- */
 
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The query made printable for a TAP line. */
 static char *
 case_name(const char *query)
@@ -779,48 +770,27 @@ case_name(const char *query)
 int
 main(void)
 {
-	static const struct
-	{
-		const char *name;
-		CMUnitTestFunction fn;
-	}			fixed[] = {
-		{"search: every prefix of the table", test_prefixes},
-		{"search: random strings", test_random},
-		{"search: NULL query", test_null_query},
-		{"search: 10000-byte limit", test_length_limit},
-		{"search: 50-level nesting limit", test_nesting_limit},
-		{"search: chains are balanced", test_balanced},
-		{"search: adversarial inputs stay linear", test_adversarial},
-		{"search: like escape", test_like_escape},
-		{"search: error then success", test_error_then_success},
+	static const FixedTest fixed[] = {
+		{"every prefix of the table", test_prefixes},
+		{"random strings", test_random},
+		{"NULL query", test_null_query},
+		{"10000-byte limit", test_length_limit},
+		{"50-level nesting limit", test_nesting_limit},
+		{"chains are balanced", test_balanced},
+		{"adversarial inputs stay linear", test_adversarial},
+		{"like escape", test_like_escape},
+		{"error then success", test_error_then_success},
 	};
-	size_t		max = NELEMS(cases) + NELEMS(fixed);
-	struct CMUnitTest *tests = calloc(max, sizeof(*tests));
-	char	  **names = calloc(max, sizeof(*names));
-	size_t		n = 0;
-	size_t		i;
-	int			failed;
+	CaseList	list;
 
-	if (tests == NULL || names == NULL)
-		return 1;
-	for (i = 0; i < NELEMS(cases); i++, n++)
+	case_list_init(&list);
+	for (size_t i = 0; i < NELEMS(cases); i++)
 	{
-		names[n] = case_name(cases[i].query);
-		tests[n].name = names[n];
-		tests[n].test_func = test_case;
-		tests[n].initial_state = (void *) &cases[i];
-	}
-	for (i = 0; i < NELEMS(fixed); i++, n++)
-	{
-		tests[n].name = fixed[i].name;
-		tests[n].test_func = fixed[i].fn;
-	}
+		char	   *name = case_name(cases[i].query);
 
-	failed = _cmocka_run_group_tests("search", tests, n, NULL, NULL);
-
-	for (i = 0; i < NELEMS(cases); i++)
-		de_free(names[i]);
-	free(names);
-	free(tests);
-	return failed == 0 ? 0 : 1;
+		case_list_add(&list, NULL, name, test_case, &cases[i]);
+		de_free(name);
+	}
+	CASE_FIXED(&list, "search", fixed);
+	return case_list_run(&list, "search");
 }
