@@ -76,7 +76,7 @@ typedef struct DeSlot
 	Oid			dboid;
 	Oid			roleoid;
 	int64		export_id;
-	int64		claim;			/* the export's claim token (launcher.c) */
+	int64		claim;			/* the export's claim token (made by exports.c at claim) */
 	int			pid;			/* the worker's, once it runs */
 	bool		cancel_requested;
 	TimestampTz started;
