@@ -70,12 +70,6 @@ require_enabled(void)
 				 errhint("A superuser can enable it with dataexport.enabled = on.")));
 }
 
-static char *
-int8_text(int64 v)
-{
-	return psprintf(INT64_FORMAT, v);
-}
-
 /* Inserts the export, or finds the identical unfinished one. */
 static int64
 insert_or_find(const ExportRequest *req, bool *created)
@@ -309,7 +303,7 @@ access_export(int64 id)
 {
 	ExportAccess *acc;
 
-	if (load_exports("id OPERATOR(pg_catalog.=) $3::bigint", int8_text(id), true, false,
+	if (load_exports("id OPERATOR(pg_catalog.=) $3::bigint", de_int8_text(id), true, false,
 					 &acc) != 1)
 		raise_no_such_export(id);
 	check_projects_visible(acc, 1);

@@ -128,3 +128,17 @@ de_find_slot(Oid dboid, int64 export_id)
 	}
 	return NULL;
 }
+
+DeSlot *
+de_find_claimed_slot(Oid dboid, int64 export_id, int64 claim)
+{
+	for (int i = 0; i < de_shared->nslots; i++)
+	{
+		DeSlot	   *slot = &de_shared->slots[i];
+
+		if (slot->state != DE_SLOT_FREE && slot->dboid == dboid &&
+			slot->export_id == export_id && slot->claim == claim)
+			return slot;
+	}
+	return NULL;
+}

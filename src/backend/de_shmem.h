@@ -131,5 +131,8 @@ extern void de_wake_launcher(void);
 
 /* Slot of a running export in this database, or NULL (lock held by caller). */
 extern DeSlot *de_find_slot(Oid dboid, int64 export_id);
+/* The same, but only the slot of that claim: never a stale worker's slot of
+ * a re-created extension's export with the same id (lock held by caller). */
+extern DeSlot *de_find_claimed_slot(Oid dboid, int64 export_id, int64 claim);
 
 #endif

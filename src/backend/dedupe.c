@@ -20,12 +20,6 @@
 #include "dedupe.h"
 
 static char *
-int8_text(int64 v)
-{
-	return psprintf(INT64_FORMAT, v);
-}
-
-static char *
 canonical_json(DjValue *v)
 {
 	return de_jsonb_to_cstring(de_jsonb_from_dom(v));
@@ -76,11 +70,11 @@ dedupe_key(const ExportRequest *req, const char *settings)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "%u\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s",
 					 GetUserId(), settings,
-					 req->has_organization ? int8_text(req->organization) : "",
+					 req->has_organization ? de_int8_text(req->organization) : "",
 					 export_query_type_name(req->type),
 					 canonical_json(req->dedupe_info),
 					 envs ? envs : "",
-					 req->has_limit ? int8_text(req->limit) : "",
+					 req->has_limit ? de_int8_text(req->limit) : "",
 					 format_name(req->format), compression_name(req->compression));
 	ctx = pg_cryptohash_create(PG_SHA256);
 	if (ctx == NULL)
@@ -106,11 +100,11 @@ de_export_identity(const ExportRequest *req, DeNewExport *out)
 	e.owner = GetUserId();
 	e.owner_name = GetUserNameFromId(GetUserId(), false);
 	e.owner_settings = de_jsonb_to_cstring(de_jsonb_from_cstring(de_current_owner_settings()));
-	e.organization = req->has_organization ? int8_text(req->organization) : NULL;
+	e.organization = req->has_organization ? de_int8_text(req->organization) : NULL;
 	e.query_type = export_query_type_name(req->type);
 	e.query_info = de_jsonb_from_dom(req->info);
 	e.environments = environments_json(req);
-	e.row_limit = req->has_limit ? int8_text(req->limit) : NULL;
+	e.row_limit = req->has_limit ? de_int8_text(req->limit) : NULL;
 	e.format = format_name(req->format);
 	e.compression = compression_name(req->compression);
 	e.dedupe_key = dedupe_key(req, e.owner_settings);

@@ -88,12 +88,6 @@ notify_failed_rows(int ncols)
 	}
 }
 
-static char *
-int8_text(int64 v)
-{
-	return psprintf(INT64_FORMAT, v);
-}
-
 /* '{n,n,...}' */
 static char *
 int8_array_text(const int64 *values, int n)
@@ -359,7 +353,7 @@ bool
 de_export_cancel(int64 id, int64 *claim, bool *claimed)
 {
 	DeUserSwitch sw;
-	const char *params[1] = {int8_text(id)};
+	const char *params[1] = {de_int8_text(id)};
 	uint64		n;
 	bool		noclaim = true;
 
@@ -383,7 +377,7 @@ bool
 de_export_is_unfinished(int64 id)
 {
 	DeUserSwitch sw;
-	const char *params[1] = {int8_text(id)};
+	const char *params[1] = {de_int8_text(id)};
 	bool		unfinished;
 
 	de_become_owner(&sw);
@@ -397,7 +391,7 @@ bool
 de_export_created_in_current_transaction(int64 id)
 {
 	DeUserSwitch sw;
-	const char *params[1] = {int8_text(id)};
+	const char *params[1] = {de_int8_text(id)};
 	bool		isnull;
 	TransactionId xmin = InvalidTransactionId;
 

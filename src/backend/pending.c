@@ -113,20 +113,16 @@ signal_cancelled_workers(void)
 	foreach(lc, pending)
 	{
 		DePending  *p = lfirst(lc);
+		DeSlot	   *slot;
 
 		if (p->kind != DE_PENDING_CANCEL)
 			continue;
-		for (int i = 0; i < de_shared->nslots; i++)
-		{
-			DeSlot	   *slot = &de_shared->slots[i];
-
-			if (slot->state == DE_SLOT_FREE || slot->dboid != MyDatabaseId ||
-				slot->export_id != p->export_id || slot->claim != p->claim)
-				continue;
-			slot->cancel_requested = true;
-			if (slot->pid != 0)
-				kill(slot->pid, SIGINT);
-		}
+		slot = de_find_claimed_slot(MyDatabaseId, p->export_id, p->claim);
+		if (slot == NULL)
+			continue;
+		slot->cancel_requested = true;
+		if (slot->pid != 0)
+			kill(slot->pid, SIGINT);
 	}
 	LWLockRelease(de_shared->lock);
 	ConditionVariableBroadcast(&de_shared->finished);

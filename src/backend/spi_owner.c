@@ -83,6 +83,12 @@ de_restore_user(DeUserSwitch *sw)
 	SetUserIdAndSecContext(sw->saved_userid, sw->saved_sec_context);
 }
 
+char *
+de_int8_text(int64 v)
+{
+	return psprintf(INT64_FORMAT, v);
+}
+
 uint64
 de_spi_exec(const char *sql, int nparams, const char *const *params,
 			bool read_only)

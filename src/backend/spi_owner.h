@@ -24,6 +24,9 @@ extern void de_restore_user(DeUserSwitch *sw);
 
 /* SPI_execute_with_args with text-only parameters; NULL params are SQL NULL.
  * Raises on any SPI failure.  Returns SPI_processed. */
+/* An int8 as the text of an SPI parameter (palloc'd). */
+extern char *de_int8_text(int64 v);
+
 extern uint64 de_spi_exec(const char *sql, int nparams, const char *const *params,
 						  bool read_only);
 

@@ -52,10 +52,7 @@ dj_new_bool(bool b)
 DjValue *
 dj_new_string(const char *s)
 {
-	DjValue    *v = dj_new(DJ_STRING);
-
-	v->str = de_strdup(s);
-	return v;
+	return dj_new_string_len(s, strlen(s));
 }
 
 DjValue *
