@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "discover_sql.h"
+#include "sql_marks.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -749,30 +750,6 @@ skeleton(const char *sql)
 	return sb_steal(&sb);
 }
 
-/* Every $n names a parameter, and every parameter is used. */
-static void
-check_references(const BuiltQuery *bq)
-{
-	bool	   *used = calloc(bq->nparams + 1, sizeof(bool));
-
-	for (const char *p = strchr(bq->sql, '$'); p != NULL; p = strchr(p + 1, '$'))
-	{
-		long		n;
-
-		/* the end anchor of NUMERIC_REGEX */
-		if (p[1] == '\'')
-			continue;
-		n = strtol(p + 1, NULL, 10);
-		if (n < 1 || n > bq->nparams)
-			abort();
-		used[n - 1] = true;
-	}
-	for (int i = 0; i < bq->nparams; i++)
-		if (!used[i])
-			abort();
-	free(used);
-}
-
 static bool
 is_param(const BuiltQuery *bq, const char *text)
 {
@@ -866,7 +843,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "sql: %s\n", bq.sql);
 	if (bq.ncolumns != g.nfields + g.nequations)
 		abort();
-	check_references(&bq);
+	check_param_refs(&bq, true);
 	for (int i = 0; i < g.nenvs; i++)
 		if (!is_param(&bq, g.envs[i]))
 			abort();

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "issues_sql.h"
+#include "sql_marks.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,25 +106,6 @@ built_skeleton(const IssuesQuery *q, BuiltQuery *bq)
 	return skeleton(bq->sql);
 }
 
-/* Every $n names a parameter, and every parameter is used. */
-static void
-check_references(const BuiltQuery *bq)
-{
-	bool		used[MAX_ENVS + 8] = {false};
-
-	for (const char *p = strchr(bq->sql, '$'); p != NULL; p = strchr(p + 1, '$'))
-	{
-		long		n = strtol(p + 1, NULL, 10);
-
-		if (n < 1 || n > bq->nparams)
-			abort();
-		used[n - 1] = true;
-	}
-	for (int i = 0; i < bq->nparams; i++)
-		if (!used[i])
-			abort();
-}
-
 static void
 check_params(const IssuesQuery *q, const BuiltQuery *bq, bool is_user)
 {
@@ -143,7 +125,7 @@ check_params(const IssuesQuery *q, const BuiltQuery *bq, bool is_user)
 		abort();
 	if (bq->ncolumns != (is_user ? 8 : 4))
 		abort();
-	check_references(bq);
+	check_param_refs(bq, false);
 }
 
 int
