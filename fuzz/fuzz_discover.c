@@ -285,11 +285,17 @@ value(Gen *g, VClass c, char *out, size_t outlen)
 		case VC_TAGKEY:
 			snprintf(out, outlen, "%c%d", g->mode, idx);
 			break;
+		/*
+		 * Numbers and quantiles are written into field and equation texts,
+		 * which sorts name: distinct values stay distinct (else two fields
+		 * that differ only by a value would become one, and a sort key
+		 * would match the other field).
+		 */
 		case VC_NUMBER:
-			snprintf(out, outlen, "%c", g->mode == 'a' ? '1' : '2');
+			snprintf(out, outlen, "%c%d", g->mode == 'a' ? '1' : '2', idx);
 			break;
 		case VC_QUANTILE:
-			snprintf(out, outlen, "%s", g->mode == 'a' ? "0.5" : "0.25");
+			snprintf(out, outlen, "%s%d", g->mode == 'a' ? "0.5" : "0.25", idx);
 			break;
 		case VC_DATE:
 			snprintf(out, outlen, "%s", g->mode == 'a' ? "2001-02-03T04:05:06" :
