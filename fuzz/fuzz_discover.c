@@ -271,7 +271,9 @@ value(Gen *g, VClass c, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", v);
 		return;
 	}
-	idx = value_index(g, c, v);
+	/* equations write a number without its sign: its class is the text
+	 * written, so that equal texts stay equal and distinct ones distinct */
+	idx = value_index(g, c, c == VC_NUMBER && v[0] == '-' ? v + 1 : v);
 	switch (c)
 	{
 		case VC_TEXT:
