@@ -2,7 +2,7 @@
 
 EXTENSION = dataexport
 MODULE_big = dataexport
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 
 # Server-independent modules: also linked into test/unit and the fuzzers.
 PURE_SRCS = src/common/pure.c src/common/dom.c src/common/dates.c src/common/encode.c src/common/fields.c \
@@ -20,10 +20,12 @@ SERVER_SRCS += src/backend/exports.c
 SERVER_SRCS += src/backend/scanner.c
 SERVER_SRCS += src/backend/validate.c
 SERVER_SRCS += src/backend/dedupe.c
+SERVER_SRCS += src/backend/extversion.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
-DATA = src/dataexport--$(EXTVERSION).sql
+# dataexport--0.1.sql is frozen; each later version is an upgrade script.
+DATA = src/dataexport--0.1.sql src/dataexport--0.1--0.2.sql
 PGFILEDESC = "dataexport - asynchronous data exports into large objects"
 
 REGRESS = setup interface validation dedupe exports discover security cleanup
