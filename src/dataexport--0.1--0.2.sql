@@ -20,9 +20,13 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
 
 -- ---- 0.2: performance (issue 8) ----
 
--- ---- 0.2: Sentry fidelity (issue 9) ----
+-- ---- 0.2: Sentry fidelity, query builder (issue 9) ----
+
+-- ---- 0.2: Sentry fidelity, checks and records (issue 9) ----
 
 -- ---- 0.2: explain, progress (issue 10) ----
+
+-- ---- 0.2: parquet (issue 10) ----
 
 -- ---- 0.2: statistics (issue 10) ----
 
