@@ -366,12 +366,13 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 	commit_transaction();
 	if (retry)
 	{
-		/* after the commit: a retry that was not recorded is not logged */
+		/* after the commit: a retry that was not recorded is not logged;
+		 * the error itself was logged when it was caught */
 		ereport(LOG,
-				(errmsg("dataexport: export " INT64_FORMAT " will be retried in " INT64_FORMAT " ms after attempt %d of at most %d failed",
+				(errmsg("dataexport: export " INT64_FORMAT " will be retried in " INT64_FORMAT " ms after attempt %d of at most %d failed with SQLSTATE %s",
 						job->id, delay_ms, job->attempts,
-						timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS),
-				 errdetail("%s", detail)));
+						timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS,
+						unpack_sql_state(edata->sqlerrcode))));
 		de_wake_launcher_for(MyDatabaseId);
 	}
 }

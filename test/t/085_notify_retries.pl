@@ -37,9 +37,9 @@ sub notes_for
 sub retry_lines
 {
 	my ($log, $id) = @_;
-	my @lines = ($log =~ /dataexport: export $id will be retried in \d+ ms after attempt (\d+) of at most (\d+) failed/g);
+	my @lines = ($log =~ /dataexport: export $id will be retried in \d+ ms after attempt (\d+) of at most (\d+) failed with SQLSTATE (\w+)/g);
 	my @pairs;
-	push @pairs, [ shift @lines, shift @lines ] while @lines;
+	push @pairs, [ shift @lines, shift @lines, shift @lines ] while @lines;
 	return @pairs;
 }
 
@@ -105,7 +105,7 @@ is($lostrec->{state}, 'failed', 'an export that keeps losing its connection fail
 is($lostrec->{attempts}, 4, 'after 3 retries (4 attempts)');
 like($lostrec->{errorDetail}, qr/^08006: /, 'with the connection error kept');
 my $log = substr(slurp_file($node->logfile), $log_offset);
-is_deeply([ retry_lines($log, $lost->{id}) ], [ [ 1, 4 ], [ 2, 4 ], [ 3, 4 ] ],
+is_deeply([ retry_lines($log, $lost->{id}) ], [ [ 1, 4, '08006' ], [ 2, 4, '08006' ], [ 3, 4, '08006' ] ],
 	'each retry is logged, with its attempt');
 ok(wait_notification($listener, \@notes, $lost->{id}, 'failed'),
 	'NOTIFY once it failed');
@@ -123,7 +123,7 @@ is( $slowrec->{error},
 	'Query timeout. Please try again. If the problem persists try a smaller date range or fewer projects.',
 	'with Sentry\'s timeout message');
 $log = substr(slurp_file($node->logfile), $log_offset);
-is_deeply([ retry_lines($log, $slow->{id}) ], [ [ 1, 2 ] ],
+is_deeply([ retry_lines($log, $slow->{id}) ], [ [ 1, 2, '57014' ] ],
 	'one retry, logged');
 ok(wait_notification($listener, \@notes, $slow->{id}, 'failed'),
 	'NOTIFY once it failed');
