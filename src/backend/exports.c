@@ -53,6 +53,7 @@
 #include "storage/large_object.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -62,29 +63,57 @@
 #include "jsonb_dom.h"
 #include "de_shmem.h"
 
-/* NOTIFY dataexport, '{"id": n, "state": "..."}' (sent at commit). */
+/*
+ * NOTIFY dataexport (sent at commit) with what a listener needs to tell the
+ * requester, and nothing of the data:
+ *	 {"id": n, "state": "...", "fileName": "..."|null, "rows": n|null,
+ *	  "truncated": bool, "error": "..."|null}
+ * error is the user-facing message (a fixed text), never error_detail, which
+ * may quote values of the rows.  Any session of the database may LISTEN, so
+ * the export's id is the only reference to its owner.
+ */
 static void
-notify_state(int64 id, const char *state)
+notify_export(int64 id, const char *state, const char *file_name, int64 rows,
+			  bool truncated, const char *error)
 {
-	char		payload[96];
+	StringInfoData buf;
 
-	snprintf(payload, sizeof(payload), "{\"id\": " INT64_FORMAT ", \"state\": \"%s\"}",
-			 id, state);
-	Async_Notify("dataexport", payload);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"id\": " INT64_FORMAT ", \"state\": ", id);
+	escape_json(&buf, state);
+	appendStringInfoString(&buf, ", \"fileName\": ");
+	if (file_name != NULL)
+		escape_json(&buf, file_name);
+	else
+		appendStringInfoString(&buf, "null");
+	if (rows >= 0)
+		appendStringInfo(&buf, ", \"rows\": " INT64_FORMAT, rows);
+	else
+		appendStringInfoString(&buf, ", \"rows\": null");
+	appendStringInfo(&buf, ", \"truncated\": %s, \"error\": ",
+					 truncated ? "true" : "false");
+	if (error != NULL)
+		escape_json(&buf, error);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoChar(&buf, '}');
+	Async_Notify("dataexport", buf.data);
+	pfree(buf.data);
 }
 
-/* NOTIFYs the "failed" state of every export in SPI_tuptable whose column
- * 2 says 'failed' (column 1: the id); with ncols 1, of every row. */
+/* NOTIFYs every export in SPI_tuptable (columns: id, state, error) whose
+ * state is 'failed'. */
 static void
-notify_failed_rows(int ncols)
+notify_failed_rows(void)
 {
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		char	   *state = ncols > 1 ? de_spi_text((int) i, 2) : "failed";
+		char	   *state = de_spi_text((int) i, 2);
 
 		if (state != NULL && strcmp(state, "failed") == 0)
-			notify_state(de_spi_int8((int) i, 1, &isnull), "failed");
+			notify_export(de_spi_int8((int) i, 1, &isnull), "failed", NULL, -1,
+						  false, de_spi_text((int) i, 3));
 	}
 }
 
@@ -367,7 +396,7 @@ de_export_cancel(int64 id, int64 *claim, bool *claimed)
 	if (n == 1)
 	{
 		*claim = de_spi_int8(0, 1, &noclaim);
-		notify_state(id, "cancelled");
+		notify_export(id, "cancelled", NULL, -1, false, NULL);
 	}
 	*claimed = !noclaim;
 	return n == 1;
@@ -512,9 +541,9 @@ de_exports_fail_unrunnable(void)
 					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
 					" WHERE e2.state = 'queued' FOR UPDATE OF e2 SKIP LOCKED) x "
 					"WHERE e.id = x.id AND e.state = 'queued' AND x.detail IS NOT NULL "
-					"RETURNING e.id",
+					"RETURNING e.id, e.state, e.error",
 					0, NULL, false) > 0)
-		notify_failed_rows(1);
+		notify_failed_rows();
 	de_restore_user(&sw);
 }
 
@@ -561,9 +590,9 @@ de_exports_requeue_orphans(const int64 *live_claims, int nlive, int max_attempts
 					" WHERE state = 'running' "
 					" AND (claim IS NULL OR claim OPERATOR(pg_catalog.<>) ALL ($1::bigint[])) "
 					" FOR UPDATE SKIP LOCKED) "
-					"RETURNING id, state",
+					"RETURNING id, state, error",
 					3, params, false) > 0)
-		notify_failed_rows(2);
+		notify_failed_rows();
 	de_restore_user(&sw);
 }
 
@@ -769,7 +798,7 @@ de_export_record_success(int64 id, int64 claim, Oid owner, const DeExportSuccess
 				 errmsg("data export " INT64_FORMAT " was cancelled", id),
 				 errdetail("The export is no longer running under this worker's claim.")));
 	de_restore_user(&sw);
-	notify_state(id, "succeeded");
+	notify_export(id, "succeeded", s->file_name, (int64) s->rows, s->truncated, NULL);
 }
 
 void
@@ -822,6 +851,6 @@ de_export_record_failure(int64 id, int64 claim, const char *state, const char *e
 					"error_detail = $3, not_before = NULL "
 					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
 					5, params, false) == 1)
-		notify_state(id, state);
+		notify_export(id, state, NULL, -1, false, error);
 	de_restore_user(&sw);
 }

@@ -162,15 +162,25 @@ validate_issues_by_tag(ExportRequest *req)
 {
 	DeProjects	pr;
 	int			nvisible;
+	int64	   *visible;
 	Dataset		ds;
 	DeQuerySpec spec;
 	BuiltQuery	bq;
 
+	/*
+	 * Every listed project, as Discover and as Sentry's create endpoint
+	 * (_get_projects_by_id: PermissionDenied), though only the first is
+	 * exported: an export naming a project the caller cannot see would be
+	 * one that details then refuses.  The list keeps its order.
+	 */
 	de_load_projects(&pr);
-	(void) de_visible_projects(&pr, req->projects, 1, req->has_organization,
-							   req->organization, &nvisible);
-	if (nvisible == 0)
-		raise_invalid("Requested project does not exist");
+	visible = de_visible_projects(&pr, req->projects, req->nprojects,
+								  req->has_organization, req->organization, &nvisible);
+	nvisible = de_sort_distinct(visible, nvisible);
+	if (!de_ids_all_in(req->projects, req->nprojects, visible, nvisible))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg_internal(NO_PERMISSION_MSG)));
 
 	de_export_dataset(req->info, &ds);
 	spec = spec_for(req);

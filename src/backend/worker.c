@@ -312,14 +312,16 @@ run_export(const ExportJob *job)
 }
 
 /* timed_out: our statement timeout fired; any other 57014 is a cancel from
- * outside (pg_cancel_backend), which is not retried */
+ * outside (pg_cancel_backend), which is not retried.  Class 08 is a lost or
+ * refused connection (a postgres_fdw or dblink server went away). */
 static bool
 is_transient(int sqlerrcode, bool timed_out)
 {
 	return (sqlerrcode == ERRCODE_QUERY_CANCELED && timed_out) ||
 		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
 		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
+		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION;
 }
 
 /* Sentry's user-facing messages (data_export/tasks.py). */
@@ -345,6 +347,7 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 	bool		retry = !cancelled && is_transient(edata->sqlerrcode, timed_out) &&
 		job->attempts < (timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS);
 	const char *state = cancelled ? "cancelled" : "failed";
+	int64		delay_ms = (int64) de_retry_delay_ms << Max(job->attempts - 1, 0);
 
 	detail = psprintf("%s: %s%s", unpack_sql_state(edata->sqlerrcode), edata->message,
 					  edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out ?
@@ -355,14 +358,23 @@ record_failure(const ExportJob *job, const ErrorData *edata, bool cancelled,
 	if (retry)
 		de_export_record_retry(job->id, job->claim,
 							   user_message(edata->sqlerrcode, timed_out), detail,
-							   (int64) de_retry_delay_ms << Max(job->attempts - 1, 0));
+							   delay_ms);
 	else
 		de_export_record_failure(job->id, job->claim, state,
 								 cancelled ? NULL : user_message(edata->sqlerrcode, timed_out),
 								 cancelled ? NULL : detail);
 	commit_transaction();
 	if (retry)
+	{
+		/* after the commit: a retry that was not recorded is not logged;
+		 * the error itself was logged when it was caught */
+		ereport(LOG,
+				(errmsg("dataexport: export " INT64_FORMAT " will be retried in " INT64_FORMAT " ms after attempt %d of at most %d failed with SQLSTATE %s",
+						job->id, delay_ms, job->attempts,
+						timed_out ? DE_MAX_TIMEOUT_ATTEMPTS : DE_MAX_ATTEMPTS,
+						unpack_sql_state(edata->sqlerrcode))));
 		de_wake_launcher_for(MyDatabaseId);
+	}
 }
 
 /*

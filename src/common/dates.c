@@ -11,6 +11,8 @@
 #include "dates.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -265,6 +267,83 @@ de_parse_iso8601(const char *s, de_time *out)
 		offset_secs;
 	*out = secs * DE_USECS_PER_SEC + ct.usec;
 	return true;
+}
+
+static bool
+is_ascii_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		c == '\f' || c == '\v';
+}
+
+/* Python's float() syntax without inf, nan and digit underscores:
+ * [space][sign](digits[.digits] | .digits)[(e|E)[sign]digits][space] */
+static bool
+is_python_float(const char *s)
+{
+	int			digits = 0;
+
+	while (is_ascii_space(*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; is_digit(*s); s++)
+		digits++;
+	if (*s == '.')
+		for (s++; is_digit(*s); s++)
+			digits++;
+	if (digits == 0)
+		return false;
+	if (*s == 'e' || *s == 'E')
+	{
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!is_digit(*s))
+			return false;
+		while (is_digit(*s))
+			s++;
+	}
+	while (is_ascii_space(*s))
+		s++;
+	return *s == '\0';
+}
+
+/* 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds */
+#define MIN_UNIX_SECS (-62135596800.0)
+#define END_UNIX_SECS 253402300800.0
+
+bool
+de_parse_unix_timestamp(const char *s, de_time *out)
+{
+	char		buf[64];
+	size_t		len;
+	double		d;
+	double		secs;
+	double		usec;
+
+	if (s == NULL)
+		return false;
+	len = strlen(s);
+	/* parse_datetime_string drops these before it tries anything */
+	if (len > 0 && s[len - 1] == 'Z')
+		len--;
+	if (len >= 6 && s[len - 6] == '+')
+		len -= 6;
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!is_python_float(buf))
+		return false;
+	d = strtod(buf, NULL);
+	if (!(d >= MIN_UNIX_SECS && d < END_UNIX_SECS))
+		return false;
+	/* datetime.utcfromtimestamp: microseconds rounded half to even */
+	secs = floor(d);
+	usec = rint((d - secs) * 1e6);
+	*out = (de_time) secs * DE_USECS_PER_SEC + (de_time) usec;
+	return *out < (de_time) END_UNIX_SECS * DE_USECS_PER_SEC;
 }
 
 static bool

@@ -24,6 +24,15 @@ typedef int64_t de_time;
  */
 extern bool de_parse_iso8601(const char *s, de_time *out);
 
+/*
+ * The fallback of Sentry's parse_datetime_string: after dropping a trailing
+ * 'Z' and then a 6-character suffix that starts with '+', the text as
+ * Python's float() reads it (surrounding spaces, sign, fraction, exponent;
+ * not inf or nan) is seconds since the epoch, UTC ("1589896800"), rounded to
+ * the microsecond.  Years 1..9999, like Python's datetime.
+ */
+extern bool de_parse_unix_timestamp(const char *s, de_time *out);
+
 /* Sentry's statsPeriod: ^\d+[smhdw]?$ (no unit = seconds).  Returns false on
  * anything else or on overflow (more than 100 years is overflow). */
 extern bool de_parse_stats_period(const char *s, int64_t *seconds);

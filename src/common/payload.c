@@ -636,19 +636,25 @@ read_period(const DjValue *v, const char *name, int64_t *seconds, DeError *err)
 	return fail_with_value(err, prefix, v, true, "");
 }
 
+/* ISO 8601, else (as Sentry's parse_datetime_string) a Unix timestamp in a
+ * string; a JSON number is refused (Sentry fails on one with a 500) */
 static bool
 read_iso_date(const DjValue *v, de_time *out, DeError *err)
 {
-	if (v->type == DJ_STRING && de_parse_iso8601(v->str, out))
+	if (v->type == DJ_STRING &&
+		(de_parse_iso8601(v->str, out) || de_parse_unix_timestamp(v->str, out)))
 		return true;
 	return fail_with_value(err, "", v, false, " is not a valid ISO8601 date query");
 }
 
 /*
- * Sentry's get_date_range_from_params: statsPeriod wins over
- * statsPeriodStart/End, which win over start/end; none of them means the
- * last 90 days.  "Given" follows Python: statsPeriod counts unless None,
- * the others only when truthy.
+ * Sentry's get_date_range_from_params: timeframe is an alias that replaces
+ * statsPeriod, and timeframeStart/End (both or neither) replace
+ * statsPeriodStart/End; then statsPeriod wins over statsPeriodStart/End,
+ * which win over start/end; none of them means the last 90 days.  "Given"
+ * follows Python: statsPeriod and timeframe count unless None, the others
+ * only when truthy.  A bad period is "Invalid statsPeriod: '...'" whichever
+ * key held it, as Sentry's get_datetime_from_stats_period says.
  */
 static bool
 resolve_date_range(const DjValue *info, de_time now, ExportRequest *req,
@@ -659,8 +665,22 @@ resolve_date_range(const DjValue *info, de_time now, ExportRequest *req,
 	const DjValue *period_end = dj_get(info, "statsPeriodEnd");
 	const DjValue *start = dj_get(info, "start");
 	const DjValue *end = dj_get(info, "end");
+	const DjValue *timeframe = dj_get(info, "timeframe");
+	const DjValue *timeframe_start = dj_get(info, "timeframeStart");
+	const DjValue *timeframe_end = dj_get(info, "timeframeEnd");
 	int64_t		secs;
 	int64_t		end_secs;
+
+	if (timeframe != NULL && timeframe->type != DJ_NULL)
+		period = timeframe;
+	else if (python_truthy(timeframe_start) || python_truthy(timeframe_end))
+	{
+		if (!python_truthy(timeframe_start) || !python_truthy(timeframe_end))
+			return de_error(err, DE_ERR_INVALID,
+							"timeframeStart and timeframeEnd are both required");
+		period_start = timeframe_start;
+		period_end = timeframe_end;
+	}
 
 	if (period != NULL && period->type != DJ_NULL)
 	{
@@ -675,8 +695,8 @@ resolve_date_range(const DjValue *info, de_time now, ExportRequest *req,
 		if (!python_truthy(period_start) || !python_truthy(period_end))
 			return de_error(err, DE_ERR_INVALID,
 							"statsPeriodStart and statsPeriodEnd are both required");
-		if (!read_period(period_start, "statsPeriodStart", &secs, err) ||
-			!read_period(period_end, "statsPeriodEnd", &end_secs, err))
+		if (!read_period(period_start, "statsPeriod", &secs, err) ||
+			!read_period(period_end, "statsPeriod", &end_secs, err))
 			return false;
 		req->start = now - secs * DE_USECS_PER_SEC;
 		req->end = now - end_secs * DE_USECS_PER_SEC;
@@ -718,12 +738,18 @@ read_dataset(const DjValue *info, ExportRequest *req, DeError *err)
 	return true;
 }
 
+/* The relative forms, replaced by the concrete start/end.  Sentry removes
+ * only statsPeriod*; the timeframe aliases go too, so that what is stored
+ * is a fixed range whichever key asked for it. */
 static void
 remove_stats_periods(DjValue *info)
 {
 	dj_remove(info, "statsPeriod");
 	dj_remove(info, "statsPeriodStart");
 	dj_remove(info, "statsPeriodEnd");
+	dj_remove(info, "timeframe");
+	dj_remove(info, "timeframeStart");
+	dj_remove(info, "timeframeEnd");
 }
 
 static void
@@ -814,11 +840,15 @@ normalize_issues_by_tag(const DjValue *query_info, ExportRequest *req,
 						DeError *err)
 {
 	const DjValue *key;
+	const DjValue *group;
 
 	req->info = dj_clone(query_info);
 	if (!read_projects(req->info, true, req, err))
 		return false;
-	if (!value_as_id(dj_get(req->info, "group"), &req->group))
+	group = dj_get(req->info, "group");
+	if (group == NULL || group->type == DJ_NULL)
+		return de_error(err, DE_ERR_INVALID, "group: This field is required.");
+	if (!value_as_id(group, &req->group))
 		return de_error(err, DE_ERR_INVALID, "Invalid group ID");
 	dj_set(req->info, "group", dj_new_int(req->group));
 

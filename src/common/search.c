@@ -168,15 +168,51 @@ token_len(const char *s, const char *stop)
 	return n;
 }
 
-/* The error for parentheses that do not pair up, shown from pos onwards. */
+/* The k-th character (0-based) of s, or its end. */
+static const char *
+char_at(const char *s, int k)
+{
+	for (; *s != '\0'; s++)
+	{
+		if (((unsigned char) *s & 0xC0) != 0x80 && k-- == 0)
+			break;
+	}
+	return s;
+}
+
+/*
+ * The error for parentheses that do not pair up at pos, worded exactly as
+ * Sentry's parse_search_query (api/event_search.py): the column is
+ * parsimonious's, 1-based and counted from the last newline before pos, and
+ * the quote is query[column - 5 : column + 5] in characters, taken (as Sentry
+ * does) from the start of the whole query.  At most 10 characters: no
+ * clipping needed.
+ */
 static bool
 paren_error(Parser *ps, const char *pos)
 {
-	Excerpt		ex;
+	const char *q;
+	int			nchars = 0;		/* characters before pos */
+	int			last_nl = -1;	/* character index of the last '\n' before pos */
+	int			column;
+	const char *from;
+	const char *to;
+
+	for (q = ps->query; q < pos; q++)
+	{
+		if (((unsigned char) *q & 0xC0) == 0x80)
+			continue;
+		if (*q == '\n')
+			last_nl = nchars;
+		nchars++;
+	}
+	column = last_nl >= 0 ? nchars - last_nl : nchars + 1;
+	from = char_at(ps->query, column > 5 ? column - 5 : 0);
+	to = char_at(from, column > 5 ? 10 : column + 5);
 
 	return de_error(ps->err, DE_ERR_INVALID,
-					"Parse error at '%s' (column %d). " PAREN_HINT,
-					excerpt(&ex, pos, strlen(pos)), column_of(ps, pos));
+					"Parse error at '%.*s' (column %d). " PAREN_HINT,
+					(int) (to - from), from, column);
 }
 
 static bool

@@ -1,6 +1,6 @@
 # Cancel, NOTIFY, commit-time enqueue and transient-failure retries (SPEC §7):
 #  - a queued export is cancelled at once (never runs) and a LISTENing
-#    session gets NOTIFY dataexport '{"id": n, "state": "cancelled"}';
+#    session gets NOTIFY dataexport '{"id": n, "state": "cancelled", ...}';
 #    another role cannot cancel it;
 #  - a running export is interrupted within a second: its worker is gone,
 #    its state is cancelled, its large object rolled back;
@@ -74,7 +74,18 @@ is( state_of($node, $qid),
 	'the stored state is cancelled');
 ok(wait_notification($listener, \@notes, $qid, 'cancelled'),
 	'NOTIFY dataexport {"id": n, "state": "cancelled"} received');
-is_deeply([ notes_for($qid) ], [ { id => $qid + 0, state => 'cancelled' } ],
+is_deeply(
+	[ notes_for($qid) ],
+	[
+		{
+			id => $qid + 0,
+			state => 'cancelled',
+			fileName => undef,
+			rows => undef,
+			truncated => JSON::PP::false,
+			error => undef
+		}
+	],
 	'exactly one notification for the cancelled export, with id and state');
 
 # Cancelling again is harmless and changes nothing.
@@ -240,7 +251,18 @@ is(scalar(@timeouts), 2, 'the server log shows 2 statement timeouts');
 
 ok(wait_notification($listener, \@notes, $tid, 'failed'),
 	'NOTIFY failed for the timed-out export');
-is_deeply([ notes_for($tid) ], [ { id => $tid + 0, state => 'failed' } ],
+is_deeply(
+	[ notes_for($tid) ],
+	[
+		{
+			id => $tid + 0,
+			state => 'failed',
+			fileName => undef,
+			rows => undef,
+			truncated => JSON::PP::false,
+			error => $rec->{error}
+		}
+	],
 	'one notification only: retries are not notified');
 
 $node->safe_psql('postgres',

@@ -68,7 +68,16 @@ sub wait_ready
 	my @notes;    # up to 10 s for a notification about it
 	wait_notification($listener, \@notes, $id, undef, 10);
 	is_deeply([ grep { $_->{id} == $id } @notes ],
-		[ { id => $id, state => 'failed' } ],
+		[
+			{
+				id => $id,
+				state => 'failed',
+				fileName => undef,
+				rows => undef,
+				truncated => JSON::PP::false,
+				error => 'Internal error. Your query failed to run.'
+			}
+		],
 		'(a) exactly one NOTIFY, saying failed');
 	$listener->quit;
 }

@@ -325,6 +325,41 @@ test_null_inputs(void **state)
 	assert_false(de_parse_relative_time(NULL, &secs));
 }
 
+/* Sentry's parse_datetime_string fallback: float(value) seconds, UTC. */
+static void
+test_unix_timestamps(void **state)
+{
+	de_time		t;
+
+	(void) state;
+	assert_true(de_parse_unix_timestamp("1589896800", &t));
+	assert_int_equal(t, INT64_C(1589896800) * DE_USECS_PER_SEC);
+	assert_true(de_parse_unix_timestamp("1589896800Z", &t));
+	assert_int_equal(t, INT64_C(1589896800) * DE_USECS_PER_SEC);
+	assert_true(de_parse_unix_timestamp("1589896800+02:00", &t));	/* cut, not applied */
+	assert_int_equal(t, INT64_C(1589896800) * DE_USECS_PER_SEC);
+	assert_true(de_parse_unix_timestamp(" +1.5e0\t", &t));
+	assert_int_equal(t, INT64_C(1500000));
+	assert_true(de_parse_unix_timestamp("-0.5", &t));
+	assert_int_equal(t, INT64_C(-500000));
+	assert_true(de_parse_unix_timestamp(".0000005", &t));	/* half to even */
+	assert_int_equal(t, 0);
+	assert_true(de_parse_unix_timestamp("-62135596800", &t));	/* 0001-01-01 */
+	assert_true(de_parse_unix_timestamp("253402300799.5", &t));
+	assert_false(de_parse_unix_timestamp("253402300799.9999999", &t));	/* 10000-01-01 as a double */
+	assert_false(de_parse_unix_timestamp("253402300800", &t));
+	assert_false(de_parse_unix_timestamp("-62135596801", &t));
+	assert_false(de_parse_unix_timestamp("inf", &t));
+	assert_false(de_parse_unix_timestamp("nan", &t));
+	assert_false(de_parse_unix_timestamp("0x10", &t));
+	assert_false(de_parse_unix_timestamp("1e", &t));
+	assert_false(de_parse_unix_timestamp(".", &t));
+	assert_false(de_parse_unix_timestamp("", &t));
+	assert_false(de_parse_unix_timestamp("Z", &t));
+	assert_false(de_parse_unix_timestamp("1 2", &t));
+	assert_false(de_parse_unix_timestamp(NULL, &t));
+}
+
 /* ---- runner ---- */
 
 int
@@ -335,6 +370,7 @@ main(void)
 		{"extreme times format safely", test_extreme_times},
 		{"format then parse round trip", test_format_parse_round_trip},
 		{"NULL inputs", test_null_inputs},
+		{"Unix timestamps", test_unix_timestamps},
 	};
 	CaseList	list;
 

@@ -228,9 +228,9 @@ static const ErrorCase error_cases[] = {
 	{"statsPeriodStart alone", DISCOVER(MINIMAL ",'statsPeriodStart':'7d'"), "statsPeriodStart and statsPeriodEnd are both required"},
 	{"statsPeriodEnd alone", DISCOVER(MINIMAL ",'statsPeriodEnd':'1d'"), "statsPeriodStart and statsPeriodEnd are both required"},
 	{"statsPeriodEnd empty", DISCOVER(MINIMAL ",'statsPeriodStart':'7d','statsPeriodEnd':''"), "statsPeriodStart and statsPeriodEnd are both required"},
-	{"statsPeriodStart invalid", DISCOVER(MINIMAL ",'statsPeriodStart':'x','statsPeriodEnd':'1d'"), "Invalid statsPeriodStart: 'x'"},
-	{"statsPeriodEnd invalid", DISCOVER(MINIMAL ",'statsPeriodStart':'7d','statsPeriodEnd':'x'"), "Invalid statsPeriodEnd: 'x'"},
-	{"both invalid reports start", DISCOVER(MINIMAL ",'statsPeriodStart':'x','statsPeriodEnd':'y'"), "Invalid statsPeriodStart: 'x'"},
+	{"statsPeriodStart invalid", DISCOVER(MINIMAL ",'statsPeriodStart':'x','statsPeriodEnd':'1d'"), "Invalid statsPeriod: 'x'"},
+	{"statsPeriodEnd invalid", DISCOVER(MINIMAL ",'statsPeriodStart':'7d','statsPeriodEnd':'x'"), "Invalid statsPeriod: 'x'"},
+	{"both invalid reports start", DISCOVER(MINIMAL ",'statsPeriodStart':'x','statsPeriodEnd':'y'"), "Invalid statsPeriod: 'x'"},
 	{"statsPeriodStart after statsPeriodEnd", DISCOVER(MINIMAL ",'statsPeriodStart':'1d','statsPeriodEnd':'7d'"), "start must be before end"},
 	{"statsPeriodStart equal to statsPeriodEnd", DISCOVER(MINIMAL ",'statsPeriodStart':'1d','statsPeriodEnd':'24h'"), "start must be before end"},
 
@@ -242,6 +242,23 @@ static const ErrorCase error_cases[] = {
 	{"end shrug", DISCOVER(MINIMAL ",'start':'2026-01-01','end':'shrug'"), "shrug is not a valid ISO8601 date query"},
 	{"start impossible date", DISCOVER(MINIMAL ",'start':'2026-02-30','end':'2026-03-01'"), "2026-02-30 is not a valid ISO8601 date query"},
 	{"start number", DISCOVER(MINIMAL ",'start':20260101,'end':'2026-03-01'"), "20260101 is not a valid ISO8601 date query"},
+	{"timestamp as a number", DISCOVER(MINIMAL ",'start':1589896800,'end':'1589900400'"), "1589896800 is not a valid ISO8601 date query"},
+	{"timestamp inf", DISCOVER(MINIMAL ",'start':'inf','end':'1589900400'"), "inf is not a valid ISO8601 date query"},
+	{"timestamp nan", DISCOVER(MINIMAL ",'start':'1589896800','end':'nan'"), "nan is not a valid ISO8601 date query"},
+	{"timestamp hex", DISCOVER(MINIMAL ",'start':'0x10','end':'1589900400'"), "0x10 is not a valid ISO8601 date query"},
+	{"timestamp past year 9999", DISCOVER(MINIMAL ",'start':'1589896800','end':'253402300800'"), "253402300800 is not a valid ISO8601 date query"},
+	{"timestamp with a word", DISCOVER(MINIMAL ",'start':'1589896800 s','end':'1589900400'"), "1589896800 s is not a valid ISO8601 date query"},
+	{"timestamps in order", DISCOVER(MINIMAL ",'start':'1589900400','end':'1589896800'"), "start must be before end"},
+
+	/* Discover: timeframe aliases (Sentry's get_date_range_from_params) */
+	{"timeframe shrug", DISCOVER(MINIMAL ",'timeframe':'shrug'"), "Invalid statsPeriod: 'shrug'"},
+	{"timeframe wins over statsPeriod", DISCOVER(MINIMAL ",'timeframe':'x','statsPeriod':'1d'"), "Invalid statsPeriod: 'x'"},
+	{"timeframeStart alone", DISCOVER(MINIMAL ",'timeframeStart':'7d'"), "timeframeStart and timeframeEnd are both required"},
+	{"timeframeEnd alone", DISCOVER(MINIMAL ",'timeframeEnd':'1d'"), "timeframeStart and timeframeEnd are both required"},
+	{"timeframeEnd empty", DISCOVER(MINIMAL ",'timeframeStart':'7d','timeframeEnd':''"), "timeframeStart and timeframeEnd are both required"},
+	{"timeframeStart alone even with statsPeriod", DISCOVER(MINIMAL ",'statsPeriod':'1d','timeframeStart':'7d'"), "timeframeStart and timeframeEnd are both required"},
+	{"timeframeStart invalid", DISCOVER(MINIMAL ",'timeframeStart':'x','timeframeEnd':'1d'"), "Invalid statsPeriod: 'x'"},
+	{"timeframeStart after timeframeEnd", DISCOVER(MINIMAL ",'timeframeStart':'1d','timeframeEnd':'7d'"), "start must be before end"},
 	{"start equal to end", DISCOVER(MINIMAL ",'start':'2026-01-01','end':'2026-01-01T00:00:00Z'"), "start must be before end"},
 	{"start after end", DISCOVER(MINIMAL ",'start':'2026-01-02','end':'2026-01-01'"), "start must be before end"},
 	{"offsets compared in UTC", DISCOVER(MINIMAL ",'start':'2026-01-01T10:00:00+02:00','end':'2026-01-01T08:00:00Z'"), "start must be before end"},
@@ -263,10 +280,11 @@ static const ErrorCase error_cases[] = {
 	{"by tag project empty list", BY_TAG("'project':[],'group':1,'key':'browser'"), "project: This field is required."},
 	{"by tag project null", BY_TAG("'project':null,'group':1,'key':'browser'"), "project: This field is required."},
 	{"by tag project word", BY_TAG("'project':'abc','group':1,'key':'browser'"), "project: A valid integer is required."},
-	{"by tag group missing", BY_TAG("'project':[1],'key':'browser'"), "Invalid group ID"},
+	{"by tag group missing", BY_TAG("'project':[1],'key':'browser'"), "group: This field is required."},
 	{"by tag group word", BY_TAG("'project':[1],'group':'abc','key':'browser'"), "Invalid group ID"},
 	{"by tag group float", BY_TAG("'project':[1],'group':1.5,'key':'browser'"), "Invalid group ID"},
-	{"by tag group null", BY_TAG("'project':[1],'group':null,'key':'browser'"), "Invalid group ID"},
+	{"by tag group null", BY_TAG("'project':[1],'group':null,'key':'browser'"), "group: This field is required."},
+	{"by tag group empty string", BY_TAG("'project':[1],'group':'','key':'browser'"), "Invalid group ID"},
 	{"by tag group list", BY_TAG("'project':[1],'group':[1],'key':'browser'"), "Invalid group ID"},
 	{"by tag key missing", BY_TAG("'project':[1],'group':1"), "key: This field is required."},
 	{"by tag key empty", BY_TAG("'project':[1],'group':1,'key':''"), "key: This field is required."},
@@ -344,6 +362,35 @@ static const NormalizeCase normalize_cases[] = {
 		"{'field':['title'],'query':'','start':'2026-01-01T00:00:00Z','end':'2026-01-02T00:00:00Z',"
 		"'equations':[],'project':[]}",
 		"{'field':['title'],'query':'','start':'2026-01-01T00:00:00Z','end':'2026-01-02T00:00:00Z',"
+		"'equations':[],'project':[]}"},
+	{"timeframe replaces statsPeriod and goes",
+		DISCOVER(MINIMAL ",'timeframe':'1d','statsPeriod':'7d'"),
+		"{'field':['title'],'query':'','equations':[],'project':[],"
+		"'start':'2026-11-27T01:02:03.5Z','end':'2026-11-28T01:02:03.5Z'}",
+		"{'field':['title'],'query':'','timeframe':'1d','statsPeriod':'7d','equations':[],'project':[]}"},
+	{"timeframeStart/End replace statsPeriodStart/End",
+		DISCOVER(MINIMAL ",'timeframeStart':'7d','timeframeEnd':'1d','statsPeriodStart':'9d','statsPeriodEnd':'8d'"),
+		"{'field':['title'],'query':'','equations':[],'project':[],"
+		"'start':'2026-11-21T01:02:03.5Z','end':'2026-11-27T01:02:03.5Z'}",
+		"{'field':['title'],'query':'','timeframeStart':'7d','timeframeEnd':'1d','statsPeriodStart':'9d',"
+		"'statsPeriodEnd':'8d','equations':[],'project':[]}"},
+	{"statsPeriod wins over timeframeStart/End",
+		DISCOVER(MINIMAL ",'statsPeriod':'1d','timeframeStart':'7d','timeframeEnd':'2d'"),
+		"{'field':['title'],'query':'','equations':[],'project':[],"
+		"'start':'2026-11-27T01:02:03.5Z','end':'2026-11-28T01:02:03.5Z'}",
+		"{'field':['title'],'query':'','statsPeriod':'1d','timeframeStart':'7d','timeframeEnd':'2d',"
+		"'equations':[],'project':[]}"},
+	{"Unix timestamps as strings",
+		DISCOVER(MINIMAL ",'start':'1589896800','end':'1589900400.25'"),
+		"{'field':['title'],'query':'','start':'2020-05-19T14:00:00Z','end':'2020-05-19T15:00:00.25Z',"
+		"'equations':[],'project':[]}",
+		"{'field':['title'],'query':'','start':'2020-05-19T14:00:00Z','end':'2020-05-19T15:00:00.25Z',"
+		"'equations':[],'project':[]}"},
+	{"Unix timestamps as Python's float reads them, after Sentry's suffix cuts",
+		DISCOVER(MINIMAL ",'start':' 1.5898968e9 ','end':'1589900400Z'"),
+		"{'field':['title'],'query':'','start':'2020-05-19T14:00:00Z','end':'2020-05-19T15:00:00Z',"
+		"'equations':[],'project':[]}",
+		"{'field':['title'],'query':'','start':'2020-05-19T14:00:00Z','end':'2020-05-19T15:00:00Z',"
 		"'equations':[],'project':[]}"},
 	{"absolute range is normalized in both",
 		DISCOVER(MINIMAL ",'start':'2026-11-01T10:00:00.250+02:00','end':'2026-11-02 00:00:00.000000'"),

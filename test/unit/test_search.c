@@ -207,33 +207,39 @@ static const SearchCase cases[] = {
 
 	/* parentheses */
 	ERR("(a", "Parse error at '(a' (column 1). " PAREN_HINT),
-	ERR("a)", "Parse error at ')' (column 2). " PAREN_HINT),
+	ERR("a)", "Parse error at 'a)' (column 2). " PAREN_HINT),
 	ERR(")", "Parse error at ')' (column 1). " PAREN_HINT),
-	ERR("(a OR b", "Parse error at '(a OR b' (column 1). " PAREN_HINT),
+	ERR("(a OR b", "Parse error at '(a OR ' (column 1). " PAREN_HINT),
 	ERR("((a)", "Parse error at '((a)' (column 1). " PAREN_HINT),
-	ERR("(a))", "Parse error at ')' (column 4). " PAREN_HINT),
-	ERR("a (b (c) d", "Parse error at '(b (c) d' (column 3). " PAREN_HINT),
-	ERR("a ) b", "Parse error at ') b' (column 3). " PAREN_HINT),
+	ERR("(a))", "Parse error at '(a))' (column 4). " PAREN_HINT),
+	ERR("a (b (c) d", "Parse error at 'a (b (c)' (column 3). " PAREN_HINT),
+	ERR("a ) b", "Parse error at 'a ) b' (column 3). " PAREN_HINT),
 	ERR("()", "Parse error at '()' (column 1). " PAREN_HINT),
-	ERR("a ()", "Parse error at '()' (column 3). " PAREN_HINT),
+	ERR("a ()", "Parse error at 'a ()' (column 3). " PAREN_HINT),
 	ERR("( )", "Parse error at '( )' (column 1). " PAREN_HINT),
-	ERR("(())", "Parse error at '())' (column 2). " PAREN_HINT),
-	ERR("a OR (", "Parse error at '(' (column 6). " PAREN_HINT),
-	ERR("a(b)", "Parse error at '(b)' (column 2). " PAREN_HINT),
-	ERR("key:v(x)", "Parse error at '(x)' (column 6). " PAREN_HINT),
-	ERR("has:x(y)", "Parse error at '(y)' (column 6). " PAREN_HINT),
-	ERR("\xc3\xa9\xe6\x97\xa5)", "Parse error at ')' (column 3). " PAREN_HINT),
+	ERR("(())", "Parse error at '(())' (column 2). " PAREN_HINT),
+	ERR("a OR (", "Parse error at ' OR (' (column 6). " PAREN_HINT),
+	ERR("a(b)", "Parse error at 'a(b)' (column 2). " PAREN_HINT),
+	ERR("key:v(x)", "Parse error at 'ey:v(x)' (column 6). " PAREN_HINT),
+	ERR("has:x(y)", "Parse error at 'as:x(y)' (column 6). " PAREN_HINT),
+	ERR("\xc3\xa9\xe6\x97\xa5)", "Parse error at '\xc3\xa9\xe6\x97\xa5)' (column 3). " PAREN_HINT),
 	ERR("(abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
-		"Parse error at '(abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw...' "
-		"(column 1). " PAREN_HINT),
+		"Parse error at '(abcde' (column 1). " PAREN_HINT),
 	ERR("(\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
-		"Parse error at '(\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9...' (column 1). " PAREN_HINT),
+		"Parse error at '(\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9' (column 1). " PAREN_HINT),
+	/* Sentry's own cases (tests/sentry/api/test_event_search.py,
+	 * test_organization_events.py): the quote is the query from 5 characters
+	 * before to 5 after the reported column; a column counts from the last
+	 * newline, the quote (as in Sentry) from the start of the query */
+	ERR("user.email:foo@example.com OR user.email:bar@example.com)",
+		"Parse error at '.com)' (column 57). " PAREN_HINT),
+	ERR("(user.email:foo@example.com OR user.email:bar@example.com",
+		"Parse error at '(user.' (column 1). " PAREN_HINT),
+	ERR("abcdefghij (klm", "Parse error at 'hij (klm' (column 12). " PAREN_HINT),
+	ERR("hi \n there)", "Parse error at ' \n there)' (column 7). " PAREN_HINT),
 
 	/* quotes */
 	ERR("\"abc", "Unterminated quoted string at column 1."),
