@@ -72,9 +72,7 @@ SQL_USER_OF_TOKEN = """
     FROM http_example.api_tokens t JOIN http_example.users u ON u.id = t.user_id
     WHERE t.token_sha256 = %s"""
 # The organization named in the URL, by slug or by id (Sentry accepts both).
-SQL_ORGANIZATION = """
-    SELECT id FROM app.organizations
-    WHERE slug = %(org)s OR (%(org)s ~ '^[0-9]{1,18}$' AND id = %(org)s::bigint)"""
+SQL_ORGANIZATION = "SELECT id FROM app.organizations WHERE slug = %(slug)s OR id = %(id)s"
 # Is the user (app.user_id, set) a member: do they see a project of it (RLS)?
 SQL_MEMBER = "SELECT EXISTS (SELECT 1 FROM app.projects WHERE organization_id = %s)"
 # Do all of these projects belong to this organization?  (The record does not
@@ -253,7 +251,8 @@ class Handler(BaseHTTPRequestHandler):
         """In a transaction: authenticate, become the user, resolve the organization."""
         user = self.authenticate(conn)
         conn.execute("SELECT set_config('app.user_id', %s, true)", (user[0],))
-        org_id = one(conn, SQL_ORGANIZATION, {"org": org})
+        org_id = one(conn, SQL_ORGANIZATION, {
+            "slug": org, "id": int(org) if re.fullmatch(r"[0-9]{1,18}", org) else None})
         if org_id is None:
             raise HttpError(404, NOT_FOUND)
         if not one(conn, SQL_MEMBER, (org_id,)):
@@ -262,9 +261,12 @@ class Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def serialize(record, user):
-        """Sentry's serialization: the user as the application knows them."""
-        record = dict(record)
-        record.pop("created", None)
+        """Sentry's keys, the user as the application knows them, and the
+        extension's own keys except the ones meant for the database side:
+        "created" (it is the status code), "fileOid" (?download is the
+        way to the file) and "errorDetail" (PostgreSQL's error, for the DBA)."""
+        record = {k: v for k, v in record.items()
+                  if k not in ("created", "fileOid", "errorDetail")}
         record["user"] = {"id": user[0], "email": user[2], "username": user[1]}
         return record
 

@@ -185,9 +185,11 @@ is(wait_export($node, $id)->{state}, 'succeeded', 'the export ran');
 is_deeply([ $r->{status}, $d->{status}, $d->{user}{username} ], [ 200, 'VALID', 'alice' ],
 	'details: 200 VALID');
 like($d->{fileName}, qr/^Discover_\d{4}-[A-Z][a-z]+-\d\d_$id\.csv$/, 'details: the file name');
+ok(!exists $d->{fileOid} && !exists $d->{errorDetail},
+	'details: no large object OID, no PostgreSQL error text');
 my %rec = %$d;
 my $lo = pack('H*', $node->safe_psql('postgres',
-	"SELECT encode(lo_get($rec{fileOid}), 'hex')"));
+	"SELECT encode(lo_get(file_oid), 'hex') FROM dataexport.export WHERE id = $id"));
 
 ($r, $d) = api(GET => "acme/data-export/$id/?download=true", token => 'alice-token');
 is($r->{status}, 200, 'download: 200');
