@@ -273,9 +273,15 @@ class Handler(BaseHTTPRequestHandler):
     # ---- POST .../data-export/ ----
 
     def create(self, org, params):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise HttpError(413, "Request body is too large.")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True    # the unread body must not become a request
+            raise HttpError(413 if length > MAX_BODY else 400,
+                            "Request body is too large." if length > MAX_BODY
+                            else "Malformed Content-Length.")
         raw = self.rfile.read(length) if length else b""
         with self.pool.connection() as conn, transaction(conn):
             user, org_id = self.enter(conn, org)
