@@ -5,18 +5,31 @@
  *	  and written to the large object in large chunks.  Nothing is
  *	  materialized: memory stays flat whatever the row count.  Limits stop the
  *	  executor at a row boundary (receiveSlot returns false) and are reported.
+ *
+ *	  Parallel plans: the requester's query may run with a parallel plan, and
+ *	  the executor is in parallel mode while it pushes tuples.  A large-object
+ *	  write there is refused ("cannot start commands during a parallel
+ *	  operation"), so from the first chunk written in parallel mode on, the
+ *	  stored bytes go to a temporary file instead (a BufFile: spills to disk,
+ *	  memory stays flat), which export_sink_finish copies into the large
+ *	  object once the executor is done.  The bytes, their order and the hash
+ *	  are the same either way; only such exports pay for the second copy.
  */
 #include "postgres.h"
 
 #include <zlib.h>
 
 #include "access/tupdesc.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/tablespace.h"
 #include "common/cryptohash.h"
 #include "common/sha1.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "libpq/libpq-fs.h"
+#include "miscadmin.h"
+#include "storage/buffile.h"
 #include "storage/large_object.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -57,6 +70,7 @@ struct ExportSink
 
 	Oid			lo_oid;
 	LargeObjectDesc *lo;
+	BufFile    *spill;			/* stored bytes written in parallel mode */
 	z_stream	zs;
 	bool		zs_open;
 	pg_cryptohash_ctx *sha1;
@@ -91,9 +105,45 @@ store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 	if (pg_cryptohash_update(sink->sha1, data, len) < 0)
 		elog(ERROR, "could not update SHA-1 hash: %s",
 			 pg_cryptohash_error(sink->sha1));
-	if (inv_write(sink->lo, (const char *) data, len) != (int) len)
+	if (sink->spill == NULL && IsInParallelMode())
+	{
+		MemoryContext old = MemoryContextSwitchTo(sink->cxt);
+
+		sink->spill = BufFileCreateTemp(false);
+		MemoryContextSwitchTo(old);
+	}
+	/* once spilling, everything goes to the file, to keep the order */
+	if (sink->spill != NULL)
+		BufFileWrite(sink->spill, unconstify(unsigned char *, data), len);
+	else if (inv_write(sink->lo, (const char *) data, len) != (int) len)
 		elog(ERROR, "short write to large object %u", sink->lo_oid);
 	sink->stored_bytes += len;
+}
+
+/* Copies the bytes spilled in parallel mode into the large object. */
+static void
+drain_spill(ExportSink *sink)
+{
+	char	   *buf;
+	size_t		n;
+
+	if (sink->spill == NULL)
+		return;
+	Assert(!IsInParallelMode());
+	buf = MemoryContextAlloc(sink->cxt, SINK_CHUNK_SIZE);
+	if (BufFileSeek(sink->spill, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the temporary file of data export")));
+	while ((n = BufFileRead(sink->spill, buf, SINK_CHUNK_SIZE)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (inv_write(sink->lo, buf, n) != (int) n)
+			elog(ERROR, "short write to large object %u", sink->lo_oid);
+	}
+	pfree(buf);
+	BufFileClose(sink->spill);
+	sink->spill = NULL;
 }
 
 /* Moves the pending bytes out; finishing also ends the gzip stream. */
@@ -357,6 +407,9 @@ export_sink_create(DeFormat format, DeCompression compression,
 	/* created by, and so owned by, the current user: the requester */
 	sink->lo_oid = inv_create(InvalidOid);
 	sink->lo = inv_open(sink->lo_oid, INV_WRITE, cxt);
+	/* a spill file may be created in parallel mode, which cannot look up
+	 * temp_tablespaces then */
+	PrepareTempTablespaces();
 	MemoryContextSwitchTo(old);
 	return sink;
 }
@@ -378,6 +431,7 @@ export_sink_finish(ExportSink *sink, ExportSinkResult *result)
 		deflateEnd(&sink->zs);
 		sink->zs_open = false;
 	}
+	drain_spill(sink);
 	inv_close(sink->lo);
 	sink->lo = NULL;
 	/* we use inv_api directly, so be-fsstubs' end-of-transaction hook will
