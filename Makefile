@@ -21,6 +21,7 @@ SERVER_SRCS += src/backend/scanner.c
 SERVER_SRCS += src/backend/validate.c
 SERVER_SRCS += src/backend/dedupe.c
 SERVER_SRCS += src/backend/extversion.c
+SERVER_SRCS += src/backend/explain.c src/backend/progress.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 

@@ -128,6 +128,26 @@ install(void)
 }
 
 void
+de_plan_user_query(void (*fn) (void *arg), void *arg, bool pin_search_path)
+{
+	int			level;
+
+	install();
+	level = de_settings_push(pin_search_path);
+	user_query_running = true;
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_FINALLY();
+	{
+		user_query_running = false;
+	}
+	PG_END_TRY();
+	de_settings_pop(level);
+}
+
+void
 de_require_export_file(Oid loid)
 {
 	if (!LargeObjectExists(loid))

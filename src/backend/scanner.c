@@ -126,6 +126,8 @@ scanner_assign(Oid dboid, const DeExportClaim *claims, int nclaims, TimestampTz 
 		slot->claim = claims[c].claim;
 		slot->pid = 0;
 		slot->started = 0;
+		slot->estimated_rows = -1;
+		slot->query_started = 0;
 		slot->cancel_requested = false;
 		pg_atomic_write_u64(&slot->rows, 0);
 		pg_atomic_write_u64(&slot->bytes, 0);
