@@ -42,6 +42,7 @@ REGRESS += exports_list
 REGRESS += launcher_signals
 REGRESS += dedupe_sha256
 REGRESS += wait_interval
+REGRESS += explain
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after
