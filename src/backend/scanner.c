@@ -15,7 +15,7 @@
  * around reads and writes of shared memory, never across SQL; the scanner
  * moves slots FREE -> ASSIGNED and UNSTARTED -> FREE (only after the
  * transaction that claimed or returned their exports has committed), resets
- * the progress atomics of a slot it assigns, and writes scanner_pid and
+ * the progress atomics and the estimate of a slot it assigns, and writes scanner_pid and
  * scan_report.  Only one scanner runs at a time.
  */
 #include "postgres.h"
