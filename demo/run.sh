@@ -5,7 +5,10 @@
 #   and pg_cron preloaded, load a small Sentry-like dataset with row-level
 #   security, run a Discover export and an Issues-by-Tag export as the
 #   non-superuser role "alice", and write the files to demo/out/ with psql's
-#   \lo_export.  The cluster is stopped and removed at the end
+#   \lo_export; then load 1.2 million transactions (demo/transactions.sql),
+#   show alice's dry run of an export of them (dataexport_explain) and
+#   watch the export with dataexport_wait(..., progress => true), a NOTICE a
+#   second.  The cluster is stopped and removed at the end
 #   (KEEP_CLUSTER=1 leaves it running and prints how to connect).
 # PG_CONFIG (or PG_BIN, its bin directory) picks the PostgreSQL to build
 # for, install into and run (default: Debian's /usr/lib/postgresql/15); PORT
@@ -71,6 +74,24 @@ for id in $DISCOVER $ISSUES; do
 	echo "--- $OUT/$name"
 	cat "$OUT/$name"
 done
+
+echo "==> a bigger dataset: 1.2 million transactions (demo/transactions.sql)"
+psql_as postgres -f demo/transactions.sql >/dev/null
+TX='{"query_type": "Discover", "format": "jsonl", "compression": "gzip",
+     "query_info": {"dataset": "transactions", "field": ["id", "project_id", "timestamp", "transaction", "duration"],
+                    "query": "", "start": "2026-11-01T00:00:00", "end": "2026-12-31T00:00:00", "sort": "timestamp"}}'
+echo "==> dry run as alice: what would it cost?  dataexport_explain (its \"plan\" key, EXPLAIN (FORMAT JSON), left out here)"
+psql_as alice -At -v tx="$TX" <<'SQL'
+SELECT jsonb_pretty(dataexport_explain(:'tx') - 'plan');
+SELECT 'top plan node: ' || (dataexport_explain(:'tx') #>> '{plan,0,Plan,Node Type}');
+SQL
+echo "==> the export, watched: dataexport_wait(id, progress => true) sends a NOTICE a second"
+id=$(psql_as alice -At -v tx="$TX" <<'SQL'
+SELECT dataexport_create(:'tx') ->> 'id';
+SQL
+)
+psql_as alice -At -c "SELECT 'export $id: ' || (dataexport_wait($id, '2 min', progress => true) ->> 'state')"
+psql_as alice -At -c "SELECT 'rows ' || (r ->> 'rows') || ', bytes ' || (r ->> 'bytes') || ' (stored, compressed), file ' || (r ->> 'fileName') FROM dataexport_details($id) AS r"
 echo "==> done: files in $OUT"
 if [ "${KEEP_CLUSTER:-0}" = 1 ]; then
 	echo "cluster kept: psql -h $DIR -p $PORT -U alice postgres   (stop: pg_ctl -D $DIR/data stop)"

@@ -68,6 +68,92 @@ AS $$
 $$;
 
 -- ---- 0.2: explain, progress (issue 10) ----
+-- dataexport_explain: a dry run of dataexport_create (validates as create,
+-- creates nothing).  It needs the same EXECUTE as create: revoked from
+-- PUBLIC, and granted here to every role that has EXECUTE on create (an
+-- updated database keeps its users' access; a fresh install has none).
+CREATE FUNCTION @extschema@.dataexport_explain(payload jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataexport_explain' LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_explain(jsonb) FROM PUBLIC;
+
+-- Re-grants the privileges "acl" held to other roles than the owner on
+-- "target" (a GRANT ... ON <target> statement tail), e.g. after a DROP and
+-- CREATE: DBAs' grants survive the update.  Dropped at the end.
+CREATE FUNCTION dataexport.upgrade_regrant(acl aclitem[], target text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT a.privilege_type, a.grantee, a.is_grantable
+        FROM aclexplode(acl) AS a
+        WHERE a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON %s TO %s%s', g.privilege_type, target,
+                       CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                            ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+
+SELECT dataexport.upgrade_regrant(p.proacl,
+                                  'FUNCTION @extschema@.dataexport_explain(jsonb)')
+FROM pg_catalog.pg_proc p
+WHERE p.oid = '@extschema@.dataexport_create(jsonb)'::pg_catalog.regprocedure;
+
+-- dataexport_progress() gains the planner's estimate, a percent, the rate
+-- and the time left; the view over it is recreated; grants as before.
+CREATE TABLE dataexport.upgrade_acl (object text PRIMARY KEY, acl aclitem[]);
+INSERT INTO dataexport.upgrade_acl
+SELECT 'progress', proacl FROM pg_catalog.pg_proc
+WHERE oid = '@extschema@.dataexport_progress()'::pg_catalog.regprocedure
+UNION ALL
+SELECT 'running', relacl FROM pg_catalog.pg_class
+WHERE oid = '@extschema@.dataexport_running'::pg_catalog.regclass
+UNION ALL
+SELECT 'wait', proacl FROM pg_catalog.pg_proc
+WHERE oid = '@extschema@.dataexport_wait(bigint, interval)'::pg_catalog.regprocedure;
+
+DROP VIEW @extschema@.dataexport_running;
+DROP FUNCTION @extschema@.dataexport_progress();
+
+-- Live progress of the caller's running exports (superusers see all):
+-- estimated_rows is the planner's (capped at the row limit), taken when the
+-- query starts; percent (0-99) only while the estimate holds (> 0 and
+-- rows <= estimated_rows); rows_per_second since the query started; eta
+-- from both.
+CREATE FUNCTION @extschema@.dataexport_progress(
+    OUT id bigint, OUT database oid, OUT pid integer, OUT rows bigint, OUT bytes bigint,
+    OUT started timestamptz, OUT estimated_rows bigint, OUT percent integer,
+    OUT rows_per_second double precision, OUT eta interval)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataexport_progress' LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_progress() FROM PUBLIC;
+
+CREATE VIEW @extschema@.dataexport_running AS
+    SELECT * FROM @extschema@.dataexport_progress();
+GRANT SELECT ON @extschema@.dataexport_running TO PUBLIC;
+
+-- dataexport_wait gains "progress": a NOTICE a second while it waits.
+DROP FUNCTION @extschema@.dataexport_wait(bigint, interval);
+CREATE FUNCTION @extschema@.dataexport_wait(id bigint, timeout interval DEFAULT '5 min',
+                                            progress boolean DEFAULT false)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataexport_wait' LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_wait(bigint, interval, boolean) FROM PUBLIC;
+
+SELECT dataexport.upgrade_regrant(acl, CASE object
+           WHEN 'progress' THEN 'FUNCTION @extschema@.dataexport_progress()'
+           WHEN 'running' THEN '@extschema@.dataexport_running'
+           WHEN 'wait' THEN 'FUNCTION @extschema@.dataexport_wait(bigint, interval, boolean)'
+       END)
+FROM dataexport.upgrade_acl;
+DROP TABLE dataexport.upgrade_acl;
+DROP FUNCTION dataexport.upgrade_regrant(aclitem[], text);
+
 
 -- ---- 0.2: parquet (issue 10) ----
 

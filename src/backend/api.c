@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_largeobject.h"
@@ -37,6 +39,9 @@
 #include "sqlcheck.h"
 #include "dedupe.h"
 #include "validate.h"
+#include "explain.h"
+#include "extversion.h"
+#include "progress.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);
 PG_FUNCTION_INFO_V1(dataexport_create);
@@ -46,6 +51,7 @@ PG_FUNCTION_INFO_V1(dataexport_wait);
 PG_FUNCTION_INFO_V1(dataexport_cleanup);
 PG_FUNCTION_INFO_V1(dataexport_list);
 PG_FUNCTION_INFO_V1(dataexport_progress);
+PG_FUNCTION_INFO_V1(dataexport_explain);
 
 /*
  * Sentry's own texts (SPEC §2) are fixed English that the application matches
@@ -110,27 +116,42 @@ require_read_write(const char *action)
 					 "(ALTER ROLE ... SET default_transaction_read_only = off).")));
 }
 
+/*
+ * The validation that create and explain share, in this order: the feature
+ * is on, (create only, write_action set) the transaction can write, the
+ * payload normalizes, the caller can log in, and the request passes
+ * de_validate_request as the caller.  Returns connected to SPI (the checks
+ * run inside it); the caller calls SPI_finish.
+ */
+static void
+validate_payload(Jsonb *payload, const char *write_action, ExportRequest *req)
+{
+	DeError		err = {0};
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	require_enabled();
+	if (write_action != NULL)
+		require_read_write(write_action);
+	if (!payload_normalize(de_dom_from_jsonb(payload), de_time_from_timestamptz(now),
+						   req, &err))
+		de_raise(&err);
+	de_require_login_role();
+
+	SPI_connect();
+	de_validate_request(req);
+}
+
 Datum
 dataexport_create(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = PG_GETARG_JSONB_P(0);
 	ExportRequest req;
-	DeError		err = {0};
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	bool		created = false;
 	int64		id;
 	Jsonb	   *record;
 	Jsonb	   *result;
 
-	require_enabled();
-	require_read_write("create a data export");
-	if (!payload_normalize(de_dom_from_jsonb(payload), de_time_from_timestamptz(now),
-						   &req, &err))
-		de_raise(&err);
-	de_require_login_role();
-
-	SPI_connect();
-	de_validate_request(&req);
+	validate_payload(payload, "create a data export", &req);
 	de_check_queue_cap();
 	id = insert_or_find(&req, &created);
 	/* copied into the caller's context by SPI_datumTransfer */
@@ -143,6 +164,28 @@ dataexport_create(PG_FUNCTION_ARGS)
 
 	if (created)
 		de_wake_launcher_at_commit();
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * A dry run of create (SPEC §2): the same validation (validate_payload), then
+ * explain.c's plan and estimates.  Nothing is written, so it also works in a
+ * read-only transaction; no queue cap, dedupe, wakeup or pending action.
+ */
+Datum
+dataexport_explain(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = PG_GETARG_JSONB_P(0);
+	ExportRequest req;
+	Jsonb	   *result;
+
+	de_require_preloaded();
+	de_require_schema(2, "dataexport_explain");
+	validate_payload(payload, NULL, &req);
+	result = de_explain_request(&req);
+	/* copied out of the SPI procedure context, which SPI_finish frees */
+	result = (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(result), false, -1));
+	SPI_finish();
 	PG_RETURN_JSONB_P(result);
 }
 
@@ -367,11 +410,37 @@ require_committed(int64 id)
 				 errhint("Commit, then call dataexport_wait.")));
 }
 
+/* dataexport_wait(progress => true)'s NOTICE: progress.c's text of the
+ * export's slot, or "queued" while it has none. */
+static void
+notice_progress(int64 id)
+{
+	DeSlot	   *slot;
+	DeProgress	p;
+	bool		found = false;
+
+	LWLockAcquire(de_shared->lock, LW_SHARED);
+	slot = de_find_slot(MyDatabaseId, id);
+	if (slot != NULL)
+	{
+		de_progress_read_slot(slot, &p);
+		found = true;
+	}
+	LWLockRelease(de_shared->lock);
+	if (found)
+		de_progress_derive(&p, GetCurrentTimestamp());
+	ereport(NOTICE,
+			(errmsg_internal("%s", de_progress_message(id, found ? &p : NULL))));
+}
+
 Datum
 dataexport_wait(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
 	Interval   *timeout = PG_GETARG_INTERVAL_P(1);
+	/* 0.1 declares (id, timeout); 0.2 adds progress */
+	bool		progress = PG_NARGS() >= 3 && PG_GETARG_BOOL(2);
+	TimestampTz last_notice = 0;
 	TimestampTz deadline;
 	bool		no_deadline = false;
 	Jsonb	   *record;
@@ -407,6 +476,7 @@ dataexport_wait(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		long		remaining_ms;
+		long		sleep_ms;
 
 		ConditionVariablePrepareToSleep(&de_shared->finished);
 		if (!de_export_is_unfinished(id))
@@ -415,8 +485,23 @@ dataexport_wait(PG_FUNCTION_ARGS)
 			TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (remaining_ms <= 0)
 			break;
+		sleep_ms = Min(remaining_ms, 1000);
+		if (progress)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			/* the first at once, then once a second */
+			if (last_notice == 0 ||
+				TimestampDifferenceMilliseconds(last_notice, now) >= 1000)
+			{
+				notice_progress(id);
+				last_notice = now;
+			}
+			sleep_ms = Min(sleep_ms,
+						   Max(1000 - TimestampDifferenceMilliseconds(last_notice, now), 1));
+		}
 		/* the worker broadcasts when it ends; the cap is only a safety net */
-		(void) ConditionVariableTimedSleep(&de_shared->finished, Min(remaining_ms, 1000),
+		(void) ConditionVariableTimedSleep(&de_shared->finished, sleep_ms,
 										   PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -498,10 +583,25 @@ typedef struct ProgressRow
 	int64		export_id;
 	Oid			dboid;
 	int			pid;
-	uint64		rows;
-	uint64		bytes;
 	TimestampTz started;
+	DeProgress	progress;
 } ProgressRow;
+
+/* OUT columns of dataexport_progress(): 0.1 has the first six, 0.2 adds
+ * the estimate, percent, rate and time left.  The C function fills the
+ * columns of whichever definition called it. */
+#define PROGRESS_COLUMNS_0_1 6
+#define PROGRESS_COLUMNS 10
+
+/* Whole seconds (at most ~31,700 years) as an interval. */
+static Interval *
+seconds_interval(double seconds)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = (TimeOffset) rint(Min(seconds, 1e12)) * USECS_PER_SEC;
+	return iv;
+}
 
 Datum
 dataexport_progress(PG_FUNCTION_ARGS)
@@ -510,9 +610,14 @@ dataexport_progress(PG_FUNCTION_ARGS)
 	bool		all = superuser();
 	ProgressRow *rows;
 	int			nrows = 0;
+	int			ncolumns;
+	TimestampTz now;
 
 	de_require_preloaded();
 	InitMaterializedSRF(fcinfo, 0);
+	ncolumns = rsinfo->setDesc->natts;
+	if (ncolumns != PROGRESS_COLUMNS_0_1 && ncolumns != PROGRESS_COLUMNS)
+		elog(ERROR, "dataexport_progress() is declared with %d columns", ncolumns);
 	/* copied out first: the access rule runs SQL, which cannot hold the lock */
 	rows = palloc(sizeof(ProgressRow) * Max(de_shared->nslots, 1));
 	LWLockAcquire(de_shared->lock, LW_SHARED);
@@ -529,12 +634,12 @@ dataexport_progress(PG_FUNCTION_ARGS)
 		r->export_id = slot->export_id;
 		r->dboid = slot->dboid;
 		r->pid = slot->pid;
-		r->rows = pg_atomic_read_u64(&slot->rows);
-		r->bytes = pg_atomic_read_u64(&slot->bytes);
 		r->started = slot->started;
+		de_progress_read_slot(slot, &r->progress);
 		nrows++;
 	}
 	LWLockRelease(de_shared->lock);
+	now = GetCurrentTimestamp();
 
 	if (!all && nrows > 0)
 	{
@@ -567,17 +672,32 @@ dataexport_progress(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < nrows; i++)
 	{
-		Datum		values[6];
-		bool		nulls[6] = {false};
+		Datum		values[PROGRESS_COLUMNS];
+		bool		nulls[PROGRESS_COLUMNS] = {false};
+		DeProgress *p = &rows[i].progress;
 
 		values[0] = Int64GetDatum(rows[i].export_id);
 		values[1] = ObjectIdGetDatum(rows[i].dboid);
 		values[2] = Int32GetDatum(rows[i].pid);
 		nulls[2] = rows[i].pid == 0;
-		values[3] = Int64GetDatum((int64) rows[i].rows);
-		values[4] = Int64GetDatum((int64) rows[i].bytes);
+		values[3] = Int64GetDatum((int64) p->rows);
+		values[4] = Int64GetDatum((int64) p->bytes);
 		values[5] = TimestampTzGetDatum(rows[i].started);
 		nulls[5] = rows[i].started == 0;
+		if (ncolumns == PROGRESS_COLUMNS)
+		{
+			de_progress_derive(p, now);
+			/* estimated_rows, percent, rows_per_second, eta */
+			values[6] = Int64GetDatum(p->estimated_rows);
+			nulls[6] = p->estimated_rows < 0;
+			values[7] = Int32GetDatum(p->percent);
+			nulls[7] = p->percent < 0;
+			values[8] = Float8GetDatum(p->rows_per_second);
+			nulls[8] = p->rows_per_second < 0;
+			if (p->eta_seconds >= 0)
+				values[9] = IntervalPGetDatum(seconds_interval(p->eta_seconds));
+			nulls[9] = p->eta_seconds < 0;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -43,7 +43,9 @@
  *							kill(pid, 0)); the database is scanned again,
  *							which re-queues the export if the worker died
  *							without recording an outcome.
- * The worker writes only pid and started of its own slot; a backend that
+ * The worker writes only pid and started of its own slot, and (when its
+ * query starts, progress.c) estimated_rows and query_started; the scanner
+ * resets those two when it assigns the slot.  A backend that
  * cancels an export sets cancel_requested and signals pid.  Only one scanner
  * runs at a time (the launcher starts it, and a restarted launcher waits for
  * its predecessor's by scanner_pid), so the scanner's slot writes and its
@@ -80,6 +82,9 @@ typedef struct DeSlot
 	int			pid;			/* the worker's, once it runs */
 	bool		cancel_requested;
 	TimestampTz started;
+	int64		estimated_rows; /* the planner's, capped at the row limit;
+								 * -1 until the query starts */
+	TimestampTz query_started;	/* 0 until the query starts */
 	pg_atomic_uint64 rows;
 	pg_atomic_uint64 bytes;
 } DeSlot;

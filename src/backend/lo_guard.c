@@ -26,8 +26,10 @@
  * the call is set up): every write through a descriptor (lowrite,
  * lo_truncate, lo_truncate64) is refused.
  *
- * The hook is installed on first use, in the worker only; a previous hook
- * is chained.
+ * The hook is installed on first use: in the worker, and in a backend that
+ * plans an export's query for dataexport_explain (de_plan_user_query, which
+ * raises the flag while the planner and an EXPLAIN-only ExecutorStart run,
+ * and drops no cursors since nothing is run); a previous hook is chained.
  */
 #include "postgres.h"
 
@@ -125,6 +127,26 @@ install(void)
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = lo_guard_object_access;
 	installed = true;
+}
+
+void
+de_plan_user_query(void (*fn) (void *arg), void *arg, bool pin_search_path)
+{
+	int			level;
+
+	install();
+	level = de_settings_push(pin_search_path);
+	user_query_running = true;
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_FINALLY();
+	{
+		user_query_running = false;
+	}
+	PG_END_TRY();
+	de_settings_pop(level);
 }
 
 void

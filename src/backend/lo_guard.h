@@ -15,6 +15,14 @@
 extern int	de_run_user_query(const char *sql, const SPIExecuteOptions *options,
 							  bool pin_search_path);
 
+/* fn(arg) under the same guard and pinned settings, for dataexport_explain,
+ * which plans the export's query in the caller's own session: the planner
+ * may evaluate functions, and ExecutorStart (EXPLAIN without ANALYZE) sets
+ * up their calls, so a large-object write fails there as in the worker.
+ * The session's cursors are left alone (nothing runs). */
+extern void de_plan_user_query(void (*fn) (void *arg), void *arg,
+							   bool pin_search_path);
+
 /* Raises an error unless the export's large object still exists: checked
  * before success is recorded, so a record never points at nothing. */
 extern void de_require_export_file(Oid loid);

@@ -12,6 +12,7 @@
 #include "issues_sql.h"
 #include "registry.h"
 #include "runquery.h"
+#include "settings.h"
 
 void
 de_raise(const DeError *err)
@@ -193,4 +194,12 @@ de_build_export_query(const DeQuerySpec *spec, BuiltQuery *out)
 	}
 	else
 		elog(ERROR, "unknown export query type \"%s\"", spec->query_type);
+}
+
+int64
+de_effective_row_limit(int64 requested)
+{
+	if (requested > 0 && requested < de_max_rows)
+		return requested;
+	return de_max_rows;
 }

@@ -35,6 +35,10 @@ extern void de_build_export_query(const DeQuerySpec *spec, BuiltQuery *out);
  * raises Sentry's "<name> is not supported for csv exports". */
 extern void de_export_dataset(DjValue *info, Dataset *ds);
 
+/* The row limit the worker applies: the export's limit (0: none given),
+ * clamped to dataexport.max_rows.  Also what dataexport_explain plans. */
+extern int64 de_effective_row_limit(int64 requested);
+
 /* ereport(ERROR) of a DeError from a pure module. */
 extern void de_raise(const DeError *err) pg_attribute_noreturn();
 

@@ -15,7 +15,7 @@
  * around reads and writes of shared memory, never across SQL; the scanner
  * moves slots FREE -> ASSIGNED and UNSTARTED -> FREE (only after the
  * transaction that claimed or returned their exports has committed), resets
- * the progress atomics of a slot it assigns, and writes scanner_pid and
+ * the progress atomics and the estimate of a slot it assigns, and writes scanner_pid and
  * scan_report.  Only one scanner runs at a time.
  */
 #include "postgres.h"
@@ -126,6 +126,8 @@ scanner_assign(Oid dboid, const DeExportClaim *claims, int nclaims, TimestampTz 
 		slot->claim = claims[c].claim;
 		slot->pid = 0;
 		slot->started = 0;
+		slot->estimated_rows = -1;
+		slot->query_started = 0;
 		slot->cancel_requested = false;
 		pg_atomic_write_u64(&slot->rows, 0);
 		pg_atomic_write_u64(&slot->bytes, 0);

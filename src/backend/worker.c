@@ -28,6 +28,7 @@
 #include "settings.h"
 #include "jsonb_dom.h"
 #include "lo_guard.h"
+#include "progress.h"
 #include "runquery.h"
 #include "de_shmem.h"
 #include "sink.h"
@@ -185,9 +186,7 @@ apply_forwarded_settings(const ExportJob *job)
 static int64
 effective_row_limit(const ExportJob *job)
 {
-	if (job->row_limit > 0 && job->row_limit < de_max_rows)
-		return job->row_limit;
-	return de_max_rows;
+	return de_effective_row_limit(job->row_limit);
 }
 
 static ParamListInfo
@@ -301,7 +300,10 @@ run_export(const ExportJob *job)
 							  bq.ncolumns > 0 ? bq.headers : NULL, bq.ncolumns,
 							  effective_row_limit(job),
 							  (int64) de_max_file_size_kb * 1024, my_slot);
+	/* the planner's estimate, for progress, when the query starts */
+	de_progress_watch(export_sink_receiver(sink), my_slot, effective_row_limit(job));
 	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
+	de_progress_unwatch();
 	export_sink_finish(sink, &res);
 	de_require_export_file(res.lo_oid);
 

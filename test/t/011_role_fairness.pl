@@ -24,7 +24,7 @@ $node->safe_psql(
 	'postgres', q{
 	CREATE ROLE exporters NOLOGIN;
 	GRANT exporters TO alice, bob;
-	GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_wait(bigint, interval)
+	GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_wait
 		TO alice, bob;
 });
 
