@@ -41,6 +41,7 @@ REGRESS += exports_list
 REGRESS += launcher_signals
 REGRESS += dedupe_sha256
 REGRESS += wait_interval
+REGRESS += exports_zstd
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after
@@ -48,7 +49,7 @@ REGRESS += wait_interval
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-SHLIB_LINK = -lz
+SHLIB_LINK = -lz -lzstd
 PG_CPPFLAGS = -I$(srcdir)/src/common -I$(srcdir)/src/backend
 # -Werror is not forced on users' builds: CI and test/run_all.sh add it
 # through PGXS's COPT hook ("make COPT=-Werror").

@@ -1,14 +1,16 @@
 /*
  * sink.c
  *	  The export's DestReceiver.  The executor pushes tuples; each becomes one
- *	  encoded record in a pending buffer, which is compressed if asked, hashed
- *	  and written to the large object in large chunks.  Nothing is
+ *	  encoded record in a pending buffer, which is compressed if asked (gzip
+ *	  or zstd), hashed and written to the large object in chunks of whole
+ *	  large-object pages (LOBLKSIZE), so that no page is written twice.  Nothing is
  *	  materialized: memory stays flat whatever the row count.  Limits stop the
  *	  executor at a row boundary (receiveSlot returns false) and are reported.
  */
 #include "postgres.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
@@ -59,10 +61,15 @@ struct ExportSink
 	LargeObjectDesc *lo;
 	z_stream	zs;
 	bool		zs_open;
+	ZSTD_CCtx  *zstd;			/* freed by a reset callback of cxt */
+	MemoryContextCallback zstd_free;
 	pg_cryptohash_ctx *sha1;
 	StrBuf		row;
 	StrBuf		pending;
 	unsigned char *zout;
+	/* stored bytes not yet written: fewer than SINK_CHUNK_SIZE */
+	unsigned char *lobuf;
+	size_t		lobuf_len;
 
 	uint64		rows;
 	uint64		raw_bytes;
@@ -84,6 +91,29 @@ sink_zfree(void *opaque, void *address)
 }
 
 static void
+sink_zstd_free(void *arg)
+{
+	ExportSink *sink = (ExportSink *) arg;
+
+	if (sink->zstd)
+		ZSTD_freeCCtx(sink->zstd);
+	sink->zstd = NULL;
+}
+
+static void
+write_lo(ExportSink *sink, const unsigned char *data, size_t len)
+{
+	if (len > 0 && inv_write(sink->lo, (const char *) data, len) != (int) len)
+		elog(ERROR, "short write to large object %u", sink->lo_oid);
+}
+
+/*
+ * Hashes the bytes and writes them to the large object in whole chunks of
+ * SINK_CHUNK_SIZE (a multiple of LOBLKSIZE): a write that ended inside a
+ * page would make the next one rewrite that page (a heap update), so the
+ * tail waits in lobuf until it fills a chunk or the file ends.
+ */
+static void
 store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 {
 	if (len == 0)
@@ -91,9 +121,52 @@ store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 	if (pg_cryptohash_update(sink->sha1, data, len) < 0)
 		elog(ERROR, "could not update SHA-1 hash: %s",
 			 pg_cryptohash_error(sink->sha1));
-	if (inv_write(sink->lo, (const char *) data, len) != (int) len)
-		elog(ERROR, "short write to large object %u", sink->lo_oid);
 	sink->stored_bytes += len;
+	if (sink->lobuf_len > 0)
+	{
+		size_t		n = Min(len, SINK_CHUNK_SIZE - sink->lobuf_len);
+
+		memcpy(sink->lobuf + sink->lobuf_len, data, n);
+		sink->lobuf_len += n;
+		data += n;
+		len -= n;
+		if (sink->lobuf_len < SINK_CHUNK_SIZE)
+			return;
+		write_lo(sink, sink->lobuf, SINK_CHUNK_SIZE);
+		sink->lobuf_len = 0;
+	}
+	if (len >= SINK_CHUNK_SIZE)
+	{
+		size_t		whole = len - len % SINK_CHUNK_SIZE;
+
+		write_lo(sink, data, whole);
+		data += whole;
+		len -= whole;
+	}
+	memcpy(sink->lobuf, data, len);
+	sink->lobuf_len = len;
+}
+
+/* The zstd stream: the pending bytes in, finishing ends the frame. */
+static void
+flush_zstd(ExportSink *sink, bool finishing)
+{
+	ZSTD_inBuffer in = {sink->pending.data, sink->pending.len, 0};
+
+	for (;;)
+	{
+		ZSTD_outBuffer out = {sink->zout, SINK_CHUNK_SIZE, 0};
+		size_t		rc;
+
+		rc = ZSTD_compressStream2(sink->zstd, &out, &in,
+								  finishing ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(rc))
+			elog(ERROR, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+		store_bytes(sink, sink->zout, out.pos);
+		if (finishing ? rc == 0 : in.pos == in.size)
+			break;
+	}
+	sb_reset(&sink->pending);
 }
 
 /* Moves the pending bytes out; finishing also ends the gzip stream. */
@@ -104,6 +177,11 @@ flush_pending(ExportSink *sink, bool finishing)
 	{
 		store_bytes(sink, (unsigned char *) sink->pending.data, sink->pending.len);
 		sb_reset(&sink->pending);
+		return;
+	}
+	if (sink->compression == DE_COMPRESSION_ZSTD)
+	{
+		flush_zstd(sink, finishing);
 		return;
 	}
 
@@ -336,6 +414,7 @@ export_sink_create(DeFormat format, DeCompression compression,
 	sink->progress = progress;
 	sb_init(&sink->row);
 	sb_init(&sink->pending);
+	sink->lobuf = palloc(SINK_CHUNK_SIZE);
 
 	sink->sha1 = pg_cryptohash_create(PG_SHA1);
 	if (sink->sha1 == NULL || pg_cryptohash_init(sink->sha1) < 0)
@@ -352,6 +431,29 @@ export_sink_create(DeFormat format, DeCompression compression,
 						 8, Z_DEFAULT_STRATEGY) != Z_OK)
 			elog(ERROR, "could not initialize gzip compression");
 		sink->zs_open = true;
+	}
+	else if (compression == DE_COMPRESSION_ZSTD)
+	{
+		size_t		rc;
+
+		sink->zout = palloc(SINK_CHUNK_SIZE);
+		sink->zstd = ZSTD_createCCtx();
+		if (sink->zstd == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not create a zstd compression context.")));
+		/* freed with the sink's context, on error too */
+		sink->zstd_free.func = sink_zstd_free;
+		sink->zstd_free.arg = sink;
+		MemoryContextRegisterResetCallback(cxt, &sink->zstd_free);
+		rc = ZSTD_CCtx_setParameter(sink->zstd, ZSTD_c_compressionLevel,
+									ZSTD_CLEVEL_DEFAULT);
+		if (!ZSTD_isError(rc))
+			rc = ZSTD_CCtx_setParameter(sink->zstd, ZSTD_c_checksumFlag, 1);
+		if (ZSTD_isError(rc))
+			elog(ERROR, "could not initialize zstd compression: %s",
+				 ZSTD_getErrorName(rc));
 	}
 
 	/* created by, and so owned by, the current user: the requester */
@@ -373,11 +475,14 @@ export_sink_finish(ExportSink *sink, ExportSinkResult *result)
 	uint8		digest[SHA1_DIGEST_LENGTH];
 
 	flush_pending(sink, true);
+	write_lo(sink, sink->lobuf, sink->lobuf_len);
+	sink->lobuf_len = 0;
 	if (sink->zs_open)
 	{
 		deflateEnd(&sink->zs);
 		sink->zs_open = false;
 	}
+	sink_zstd_free(sink);
 	inv_close(sink->lo);
 	sink->lo = NULL;
 	/* we use inv_api directly, so be-fsstubs' end-of-transaction hook will

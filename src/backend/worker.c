@@ -150,7 +150,9 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 		job->row_limit = row.row_limit;
 		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
 		job->compression = strcmp(row.compression, "gzip") == 0 ?
-			DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
+			DE_COMPRESSION_GZIP :
+			strcmp(row.compression, "zstd") == 0 ?
+			DE_COMPRESSION_ZSTD : DE_COMPRESSION_NONE;
 		job->created = row.date_created;
 		job->attempts = row.attempts;
 		job->info = row.query_info;

@@ -280,6 +280,7 @@ de_export_filename(const char *query_type, de_time created, int64_t id,
 	sb_appendf(&sb, "%s_%s_%" PRId64 "%s%s",
 			   query_type, date, id,
 			   format == DE_FORMAT_JSONL ? ".jsonl" : ".csv",
-			   compression == DE_COMPRESSION_GZIP ? ".gz" : "");
+			   compression == DE_COMPRESSION_GZIP ? ".gz" :
+			   compression == DE_COMPRESSION_ZSTD ? ".zst" : "");
 	return sb_steal(&sb);
 }
