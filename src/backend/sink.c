@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "access/toast_compression.h"
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
@@ -21,6 +22,7 @@
 #include "libpq/libpq-fs.h"
 #include "storage/large_object.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -39,6 +41,25 @@ typedef enum ColumnEncoding
 	COL_TIMESTAMP
 } ColumnEncoding;
 
+/*
+ * How a column's value becomes text.  The fast paths write exactly the
+ * bytes of the type's output function (int2out, int4out, int8out: pg_itoa,
+ * pg_ltoa, pg_lltoa; textout, varcharout, bpcharout: the stored bytes)
+ * without its palloc, copy and strlen; every other type calls its output
+ * function, looked up once per export.
+ */
+typedef enum ColumnOutput
+{
+	OUT_FUNCTION,
+	OUT_INT2,
+	OUT_INT4,
+	OUT_INT8,
+	OUT_VARLENA_TEXT
+} ColumnOutput;
+
+/* room for any fast-path or timestamp cell ("-9223372036854775808") */
+#define SINK_CELL_BUF 40
+
 struct ExportSink
 {
 	DestReceiver pub;			/* must be first */
@@ -54,8 +75,10 @@ struct ExportSink
 
 	int			natts;
 	ColumnEncoding *encodings;
+	ColumnOutput *outputs;
 	FmgrInfo   *out_funcs;
 	DeCell	   *cells;
+	char		(*cellbufs)[SINK_CELL_BUF];
 
 	Oid			lo_oid;
 	LargeObjectDesc *lo;
@@ -64,7 +87,6 @@ struct ExportSink
 	ZSTD_CCtx  *zstd;			/* freed by a reset callback of cxt */
 	MemoryContextCallback zstd_free;
 	pg_cryptohash_ctx *sha1;
-	StrBuf		row;
 	StrBuf		pending;
 	unsigned char *zout;
 	/* stored bytes not yet written: fewer than SINK_CHUNK_SIZE */
@@ -100,11 +122,36 @@ sink_zstd_free(void *arg)
 	sink->zstd = NULL;
 }
 
+/*
+ * pg_largeobject's pages are TOAST-compressed inline (a full page is over the
+ * toast threshold), with default_toast_compression: pglz took a third of a
+ * CSV export's time.  lz4, where the server has it, does the same work an
+ * order of magnitude faster; the stored bytes read back are the same.
+ */
 static void
 write_lo(ExportSink *sink, const unsigned char *data, size_t len)
 {
-	if (len > 0 && inv_write(sink->lo, (const char *) data, len) != (int) len)
-		elog(ERROR, "short write to large object %u", sink->lo_oid);
+#ifdef USE_LZ4
+	int			saved_compression = default_toast_compression;
+#endif
+
+	if (len == 0)
+		return;
+#ifdef USE_LZ4
+	default_toast_compression = TOAST_LZ4_COMPRESSION;
+	PG_TRY();
+	{
+#endif
+		if (inv_write(sink->lo, (const char *) data, len) != (int) len)
+			elog(ERROR, "short write to large object %u", sink->lo_oid);
+#ifdef USE_LZ4
+	}
+	PG_FINALLY();
+	{
+		default_toast_compression = saved_compression;
+	}
+	PG_END_TRY();
+#endif
 }
 
 /*
@@ -237,6 +284,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 
 	sink->natts = desc->natts;
 	sink->encodings = palloc0(sizeof(ColumnEncoding) * Max(desc->natts, 1));
+	sink->outputs = palloc0(sizeof(ColumnOutput) * Max(desc->natts, 1));
+	sink->cellbufs = palloc(sizeof(*sink->cellbufs) * Max(desc->natts, 1));
 	sink->out_funcs = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	sink->cells = palloc0(sizeof(DeCell) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
@@ -248,6 +297,26 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		sink->encodings[i] = encoding_for_type(att->atttypid);
 		getTypeOutputInfo(att->atttypid, &outfunc, &varlena);
 		fmgr_info(outfunc, &sink->out_funcs[i]);
+		switch (outfunc)
+		{
+			case F_INT2OUT:
+				sink->outputs[i] = OUT_INT2;
+				break;
+			case F_INT4OUT:
+				sink->outputs[i] = OUT_INT4;
+				break;
+			case F_INT8OUT:
+				sink->outputs[i] = OUT_INT8;
+				break;
+			case F_TEXTOUT:
+			case F_VARCHAROUT:
+			case F_BPCHAROUT:
+				sink->outputs[i] = OUT_VARLENA_TEXT;
+				break;
+			default:
+				sink->outputs[i] = OUT_FUNCTION;
+				break;
+		}
 	}
 	if (sink->headers == NULL || sink->nheaders != desc->natts)
 	{
@@ -279,8 +348,43 @@ timestamp_cell(Datum value, Oid type, char *buf)
 		de_format_iso_us(de_time_from_timestamptz(ts), buf);
 }
 
+/* The column's text by its fast path or output function (in row_cxt). */
 static void
-fill_cells(ExportSink *sink, TupleTableSlot *slot, char (*tsbufs)[40])
+output_cell(ExportSink *sink, int i, Datum value, DeCell *cell)
+{
+	char	   *buf = sink->cellbufs[i];
+
+	switch (sink->outputs[i])
+	{
+		case OUT_INT2:
+			cell->len = pg_itoa(DatumGetInt16(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_INT4:
+			cell->len = pg_ltoa(DatumGetInt32(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_INT8:
+			cell->len = pg_lltoa(DatumGetInt64(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_VARLENA_TEXT:
+			{
+				struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+				cell->text = VARDATA_ANY(v);
+				cell->len = VARSIZE_ANY_EXHDR(v);
+				return;
+			}
+		case OUT_FUNCTION:
+			break;
+	}
+	cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+	cell->len = strlen(cell->text);
+}
+
+static void
+fill_cells(ExportSink *sink, TupleTableSlot *slot)
 {
 	for (int i = 0; i < sink->natts; i++)
 	{
@@ -298,28 +402,37 @@ fill_cells(ExportSink *sink, TupleTableSlot *slot, char (*tsbufs)[40])
 		{
 			case COL_BOOL:
 				cell->kind = DE_CELL_BOOL;
-				cell->text = DatumGetBool(value) ? "true" : "false";
+				if (DatumGetBool(value))
+				{
+					cell->text = "true";
+					cell->len = 4;
+				}
+				else
+				{
+					cell->text = "false";
+					cell->len = 5;
+				}
 				break;
 			case COL_TIMESTAMP:
 				timestamp_cell(value, TupleDescAttr(slot->tts_tupleDescriptor, i)->atttypid,
-							   tsbufs[i]);
+							   sink->cellbufs[i]);
 				cell->kind = DE_CELL_TEXT;
-				cell->text = tsbufs[i];
+				cell->text = sink->cellbufs[i];
+				cell->len = strlen(cell->text);
 				break;
 			case COL_NUMBER:
 				cell->kind = DE_CELL_NUMBER;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 			case COL_JSON:
 				cell->kind = DE_CELL_JSON;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 			case COL_TEXT:
 				cell->kind = DE_CELL_TEXT;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 		}
-		cell->len = strlen(cell->text);
 	}
 }
 
@@ -336,7 +449,8 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	ExportSink *sink = (ExportSink *) self;
 	MemoryContext old;
-	char		(*tsbufs)[40];
+	size_t		start;
+	size_t		rowlen;
 
 	if (sink->max_rows > 0 && sink->rows >= (uint64) sink->max_rows)
 		return stop_truncated(sink,
@@ -345,25 +459,30 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 
 	slot_getallattrs(slot);
 	old = MemoryContextSwitchTo(sink->row_cxt);
-	tsbufs = palloc(sizeof(*tsbufs) * Max(sink->natts, 1));
-	fill_cells(sink, slot, tsbufs);
+	fill_cells(sink, slot);
+	/* the record goes straight into pending (which lives in sink->cxt) */
 	MemoryContextSwitchTo(sink->cxt);
-	sb_reset(&sink->row);
+	start = sink->pending.len;
 	if (sink->format == DE_FORMAT_CSV)
-		csv_append_record(&sink->row, sink->cells, sink->natts);
+		csv_append_record(&sink->pending, sink->cells, sink->natts);
 	else
-		jsonl_append_record(&sink->row, sink->headers, sink->cells, sink->natts);
+		jsonl_append_record(&sink->pending, sink->headers, sink->cells, sink->natts);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(sink->row_cxt);
+	rowlen = sink->pending.len - start;
 
 	if (sink->max_bytes > 0 &&
-		sink->raw_bytes + sink->row.len > (uint64) sink->max_bytes)
+		sink->raw_bytes + rowlen > (uint64) sink->max_bytes)
+	{
+		/* the record that does not fit is taken back out */
+		sink->pending.len = start;
+		sink->pending.data[start] = '\0';
 		return stop_truncated(sink,
 							  psprintf("The export reached the file size limit of " INT64_FORMAT " bytes.",
 									   sink->max_bytes));
+	}
 
-	sb_append_len(&sink->pending, sink->row.data, sink->row.len);
-	sink->raw_bytes += sink->row.len;
+	sink->raw_bytes += rowlen;
 	sink->rows++;
 	if (sink->progress)
 	{
@@ -412,7 +531,6 @@ export_sink_create(DeFormat format, DeCompression compression,
 	sink->max_rows = max_rows;
 	sink->max_bytes = max_bytes;
 	sink->progress = progress;
-	sb_init(&sink->row);
 	sb_init(&sink->pending);
 	sink->lobuf = palloc(SINK_CHUNK_SIZE);
 
