@@ -13,13 +13,16 @@
 #include <zstd.h>
 
 #include "access/toast_compression.h"
+#include "access/xact.h"
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha1.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "libpq/libpq-fs.h"
+#include "storage/buffile.h"
 #include "storage/large_object.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -92,6 +95,8 @@ struct ExportSink
 	/* stored bytes not yet written: fewer than SINK_CHUNK_SIZE */
 	unsigned char *lobuf;
 	size_t		lobuf_len;
+	/* whole chunks held back while the executor is in parallel mode */
+	BufFile    *spill;
 
 	uint64		rows;
 	uint64		raw_bytes;
@@ -129,7 +134,7 @@ sink_zstd_free(void *arg)
  * order of magnitude faster; the stored bytes read back are the same.
  */
 static void
-write_lo(ExportSink *sink, const unsigned char *data, size_t len)
+write_lo_now(ExportSink *sink, const unsigned char *data, size_t len)
 {
 #ifdef USE_LZ4
 	int			saved_compression = default_toast_compression;
@@ -152,6 +157,58 @@ write_lo(ExportSink *sink, const unsigned char *data, size_t len)
 	}
 	PG_END_TRY();
 #endif
+}
+
+/* The spilled chunks into the large object, in order; the file is closed. */
+static void
+drain_spill(ExportSink *sink)
+{
+	unsigned char *buf = palloc(SINK_CHUNK_SIZE);
+	size_t		n;
+
+	if (BufFileSeek(sink->spill, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the export's temporary file")));
+	while ((n = BufFileRead(sink->spill, buf, SINK_CHUNK_SIZE)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		write_lo_now(sink, buf, n);
+	}
+	BufFileClose(sink->spill);
+	sink->spill = NULL;
+	pfree(buf);
+}
+
+/*
+ * A large-object write is a heap insert plus CommandCounterIncrement, which
+ * PostgreSQL refuses while the executor is in parallel mode: a query run
+ * with a parallel plan (Gather) kept there until its end.  Stored bytes
+ * written meanwhile go to a temporary file (memory stays flat), and into
+ * the large object, in order, before the first write after the executor is
+ * done (export_sink_finish).  A result that fits in the buffers, such as an
+ * aggregate's, never touches the file.
+ */
+static void
+write_lo(ExportSink *sink, const unsigned char *data, size_t len)
+{
+	if (IsInParallelMode())
+	{
+		if (len == 0)
+			return;
+		if (sink->spill == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(sink->cxt);
+
+			sink->spill = BufFileCreateTemp(false);
+			MemoryContextSwitchTo(old);
+		}
+		BufFileWrite(sink->spill, (void *) data, len);
+		return;
+	}
+	if (sink->spill != NULL)
+		drain_spill(sink);
+	write_lo_now(sink, data, len);
 }
 
 /*
