@@ -72,6 +72,7 @@ struct ExportSink
 	DeCompression compression;
 	char	  **headers;
 	int			nheaders;
+	char	  **jsonl_keys;		/* JSONL: the headers as keys, quoted once */
 	int64		max_rows;
 	int64		max_bytes;
 	DeSlot	   *progress;
@@ -387,6 +388,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		csv_append_header(&sink->pending, sink->headers, sink->nheaders);
 		sink->raw_bytes += sink->pending.len;
 	}
+	else
+		sink->jsonl_keys = jsonl_keys(sink->headers, sink->nheaders);
 	MemoryContextSwitchTo(old);
 }
 
@@ -523,7 +526,7 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 	if (sink->format == DE_FORMAT_CSV)
 		csv_append_record(&sink->pending, sink->cells, sink->natts);
 	else
-		jsonl_append_record(&sink->pending, sink->headers, sink->cells, sink->natts);
+		jsonl_append_record_keyed(&sink->pending, sink->jsonl_keys, sink->cells, sink->natts);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(sink->row_cxt);
 	rowlen = sink->pending.len - start;

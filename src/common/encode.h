@@ -51,6 +51,11 @@ extern void csv_append_header(StrBuf *out, char *const *names, int nnames);
 /* One JSONL line: {"name":value,...}\n with keys from names, in order. */
 extern void jsonl_append_record(StrBuf *out, char *const *names,
 								const DeCell *cells, int ncells);
+/* The same line from keys precomputed once per export: keys[i] is
+ * jsonl_keys()'s "{\"name\":" (first) or ",\"name\":" (others). */
+extern char **jsonl_keys(char *const *names, int nnames);
+extern void jsonl_append_record_keyed(StrBuf *out, char *const *keys,
+									  const DeCell *cells, int ncells);
 
 /* Sentry's file name: "<type>_<YYYY>-<MonthName>-<DD>_<id>.csv", ".jsonl"
  * for JSONL, plus ".gz" when gzipped, ".zst" with zstd.  de_alloc'd. */

@@ -268,6 +268,20 @@ test_jsonl_record(void **state)
 	jsonl_append_record(&sb, (char *const *) c->names, c->cells, c->ncells);
 	assert_string_equal(sb.data, c->want_jsonl);
 
+	/* the worker's variant, keys quoted once per export: the same bytes */
+	{
+		char	  **keys = jsonl_keys((char *const *) c->names, c->ncells);
+		StrBuf		keyed;
+
+		sb_init(&keyed);
+		jsonl_append_record_keyed(&keyed, keys, c->cells, c->ncells);
+		assert_string_equal(keyed.data, c->want_jsonl);
+		for (int i = 0; i < c->ncells; i++)
+			de_free(keys[i]);
+		de_free(keys);
+		sb_free(&keyed);
+	}
+
 	/* One line, and that line is one valid JSON object. */
 	assert_ptr_equal(memchr(sb.data, '\n', sb.len), sb.data + sb.len - 1);
 	parsed = dj_from_json(sb.data, sb.len, &err);
