@@ -62,7 +62,9 @@ CALL pg_temp.par_export('serial zstd', '{"query_type": "SQL", "compression": "zs
 CALL pg_temp.par_export('serial aggregate', '{"query_type": "SQL", "query_info": {"sql":
     "SELECT id % 3 AS k, count(*) AS n, sum(amount) AS total FROM app.par_rows GROUP BY 1 ORDER BY 1"}}');
 
-SELECT label, r ->> 'state' AS state, r -> 'rows' AS rows, r -> 'bytes' AS bytes,
+-- (a zstd file's size depends on the libzstd release: not shown)
+SELECT label, r ->> 'state' AS state, r -> 'rows' AS rows,
+       CASE WHEN label LIKE '%zstd' THEN NULL ELSE r -> 'bytes' END AS bytes,
        r ->> 'error' AS error, r ->> 'errorDetail' AS detail,
        encode(digest(lo_get((r ->> 'fileOid')::oid), 'sha1'), 'hex') = r ->> 'checksum' AS checksum_of_stored
 FROM par_exports ORDER BY label;
