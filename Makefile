@@ -44,6 +44,8 @@ REGRESS += dedupe_sha256
 REGRESS += wait_interval
 REGRESS += fidcheck
 REGRESS += explain
+REGRESS += exports_zstd
+REGRESS += exports_parallel
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after
@@ -51,7 +53,7 @@ REGRESS += explain
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-SHLIB_LINK = -lz
+SHLIB_LINK = -lz -lzstd
 PG_CPPFLAGS = -I$(srcdir)/src/common -I$(srcdir)/src/backend
 # -Werror is not forced on users' builds: CI and test/run_all.sh add it
 # through PGXS's COPT hook ("make COPT=-Werror").

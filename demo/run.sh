@@ -22,7 +22,7 @@ ROOT=$(pwd)
 OUT="$ROOT/demo/out"
 
 if [ "$(id -u)" = 0 ]; then
-	cluster_packages postgresql-15 postgresql-server-dev-15 postgresql-15-cron zlib1g-dev make gcc
+	cluster_packages postgresql-15 postgresql-server-dev-15 postgresql-15-cron zlib1g-dev libzstd-dev make gcc
 fi
 PG_CONFIG=${PG_CONFIG:-${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_config}
 PG_BIN=${PG_BIN:-$("$PG_CONFIG" --bindir)}

@@ -40,7 +40,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 SKIP_INSTALL=${SKIP_INSTALL:-0}
 export MALLOC_PERTURB_=${MALLOC_PERTURB_:-165}
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libcmocka-dev
-  libipc-run-perl zlib1g-dev clang libclang-rt-14-dev make gcc valgrind"
+  libipc-run-perl zlib1g-dev libzstd-dev zstd clang libclang-rt-14-dev make gcc valgrind"
 # the reference HTTP service (examples/http, test/t/090_http_example.pl)
 PACKAGES="$PACKAGES python3-psycopg"
 

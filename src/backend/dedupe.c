@@ -53,7 +53,16 @@ format_name(DeFormat f)
 static const char *
 compression_name(DeCompression c)
 {
-	return c == DE_COMPRESSION_GZIP ? "gzip" : "none";
+	switch (c)
+	{
+		case DE_COMPRESSION_GZIP:
+			return "gzip";
+		case DE_COMPRESSION_ZSTD:
+			return "zstd";
+		case DE_COMPRESSION_NONE:
+			break;
+	}
+	return "none";
 }
 
 /* The same owner (role and forwarded settings) asking the same thing: the

@@ -1,37 +1,32 @@
 /*
  * sink.c
  *	  The export's DestReceiver.  The executor pushes tuples; each becomes one
- *	  encoded record in a pending buffer, which is compressed if asked, hashed
- *	  and written to the large object in large chunks.  Nothing is
+ *	  encoded record in a pending buffer, which is compressed if asked (gzip
+ *	  or zstd), hashed and written to the large object in chunks of whole
+ *	  large-object pages (LOBLKSIZE), so that no page is written twice.  Nothing is
  *	  materialized: memory stays flat whatever the row count.  Limits stop the
  *	  executor at a row boundary (receiveSlot returns false) and are reported.
- *
- *	  Parallel plans: the requester's query may run with a parallel plan, and
- *	  the executor is in parallel mode while it pushes tuples.  A large-object
- *	  write there is refused ("cannot start commands during a parallel
- *	  operation"), so from the first chunk written in parallel mode on, the
- *	  stored bytes go to a temporary file instead (a BufFile: spills to disk,
- *	  memory stays flat), which export_sink_finish copies into the large
- *	  object once the executor is done.  The bytes, their order and the hash
- *	  are the same either way; only such exports pay for the second copy.
  */
 #include "postgres.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
-#include "access/tupdesc.h"
+#include "access/toast_compression.h"
 #include "access/xact.h"
+#include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "commands/tablespace.h"
 #include "common/cryptohash.h"
 #include "common/sha1.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
-#include "libpq/libpq-fs.h"
 #include "miscadmin.h"
+#include "libpq/libpq-fs.h"
 #include "storage/buffile.h"
 #include "storage/large_object.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -40,6 +35,13 @@
 #include "sink.h"
 
 #define SINK_CHUNK_SIZE (1024 * 1024)
+
+/*
+ * zstd's fastest regular level: on CSV it compresses about as well as the
+ * default level 3 (smaller, on the benchmark's data) and leaves the export
+ * bound by the query instead of by the compressor.
+ */
+#define DE_ZSTD_LEVEL 1
 
 typedef enum ColumnEncoding
 {
@@ -50,6 +52,25 @@ typedef enum ColumnEncoding
 	COL_TIMESTAMP
 } ColumnEncoding;
 
+/*
+ * How a column's value becomes text.  The fast paths write exactly the
+ * bytes of the type's output function (int2out, int4out, int8out: pg_itoa,
+ * pg_ltoa, pg_lltoa; textout, varcharout, bpcharout: the stored bytes)
+ * without its palloc, copy and strlen; every other type calls its output
+ * function, looked up once per export.
+ */
+typedef enum ColumnOutput
+{
+	OUT_FUNCTION,
+	OUT_INT2,
+	OUT_INT4,
+	OUT_INT8,
+	OUT_VARLENA_TEXT
+} ColumnOutput;
+
+/* room for any fast-path or timestamp cell ("-9223372036854775808") */
+#define SINK_CELL_BUF 40
+
 struct ExportSink
 {
 	DestReceiver pub;			/* must be first */
@@ -59,24 +80,32 @@ struct ExportSink
 	DeCompression compression;
 	char	  **headers;
 	int			nheaders;
+	char	  **jsonl_keys;		/* JSONL: the headers as keys, quoted once */
 	int64		max_rows;
 	int64		max_bytes;
 	DeSlot	   *progress;
 
 	int			natts;
 	ColumnEncoding *encodings;
+	ColumnOutput *outputs;
 	FmgrInfo   *out_funcs;
 	DeCell	   *cells;
+	char		(*cellbufs)[SINK_CELL_BUF];
 
 	Oid			lo_oid;
 	LargeObjectDesc *lo;
-	BufFile    *spill;			/* stored bytes written in parallel mode */
 	z_stream	zs;
 	bool		zs_open;
+	ZSTD_CCtx  *zstd;			/* freed by a reset callback of cxt */
+	MemoryContextCallback zstd_free;
 	pg_cryptohash_ctx *sha1;
-	StrBuf		row;
 	StrBuf		pending;
 	unsigned char *zout;
+	/* stored bytes not yet written: fewer than SINK_CHUNK_SIZE */
+	unsigned char *lobuf;
+	size_t		lobuf_len;
+	/* whole chunks held back while the executor is in parallel mode */
+	BufFile    *spill;
 
 	uint64		rows;
 	uint64		raw_bytes;
@@ -98,6 +127,106 @@ sink_zfree(void *opaque, void *address)
 }
 
 static void
+sink_zstd_free(void *arg)
+{
+	ExportSink *sink = (ExportSink *) arg;
+
+	if (sink->zstd)
+		ZSTD_freeCCtx(sink->zstd);
+	sink->zstd = NULL;
+}
+
+/*
+ * pg_largeobject's pages are TOAST-compressed inline (a full page is over the
+ * toast threshold), with default_toast_compression: pglz took a third of a
+ * CSV export's time.  lz4, where the server has it, does the same work an
+ * order of magnitude faster; the stored bytes read back are the same.
+ */
+static void
+write_lo_now(ExportSink *sink, const unsigned char *data, size_t len)
+{
+#ifdef USE_LZ4
+	int			saved_compression = default_toast_compression;
+#endif
+
+	if (len == 0)
+		return;
+#ifdef USE_LZ4
+	default_toast_compression = TOAST_LZ4_COMPRESSION;
+	PG_TRY();
+	{
+#endif
+		if (inv_write(sink->lo, (const char *) data, len) != (int) len)
+			elog(ERROR, "short write to large object %u", sink->lo_oid);
+#ifdef USE_LZ4
+	}
+	PG_FINALLY();
+	{
+		default_toast_compression = saved_compression;
+	}
+	PG_END_TRY();
+#endif
+}
+
+/* The spilled chunks into the large object, in order; the file is closed. */
+static void
+drain_spill(ExportSink *sink)
+{
+	unsigned char *buf = palloc(SINK_CHUNK_SIZE);
+	size_t		n;
+
+	if (BufFileSeek(sink->spill, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the export's temporary file")));
+	while ((n = BufFileRead(sink->spill, buf, SINK_CHUNK_SIZE)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		write_lo_now(sink, buf, n);
+	}
+	BufFileClose(sink->spill);
+	sink->spill = NULL;
+	pfree(buf);
+}
+
+/*
+ * A large-object write is a heap insert plus CommandCounterIncrement, which
+ * PostgreSQL refuses while the executor is in parallel mode: a query run
+ * with a parallel plan (Gather) kept there until its end.  Stored bytes
+ * written meanwhile go to a temporary file (memory stays flat), and into
+ * the large object, in order, before the first write after the executor is
+ * done (export_sink_finish).  A result that fits in the buffers, such as an
+ * aggregate's, never touches the file.
+ */
+static void
+write_lo(ExportSink *sink, const unsigned char *data, size_t len)
+{
+	if (IsInParallelMode())
+	{
+		if (len == 0)
+			return;
+		if (sink->spill == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(sink->cxt);
+
+			sink->spill = BufFileCreateTemp(false);
+			MemoryContextSwitchTo(old);
+		}
+		BufFileWrite(sink->spill, (void *) data, len);
+		return;
+	}
+	if (sink->spill != NULL)
+		drain_spill(sink);
+	write_lo_now(sink, data, len);
+}
+
+/*
+ * Hashes the bytes and writes them to the large object in whole chunks of
+ * SINK_CHUNK_SIZE (a multiple of LOBLKSIZE): a write that ended inside a
+ * page would make the next one rewrite that page (a heap update), so the
+ * tail waits in lobuf until it fills a chunk or the file ends.
+ */
+static void
 store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 {
 	if (len == 0)
@@ -105,45 +234,52 @@ store_bytes(ExportSink *sink, const unsigned char *data, size_t len)
 	if (pg_cryptohash_update(sink->sha1, data, len) < 0)
 		elog(ERROR, "could not update SHA-1 hash: %s",
 			 pg_cryptohash_error(sink->sha1));
-	if (sink->spill == NULL && IsInParallelMode())
-	{
-		MemoryContext old = MemoryContextSwitchTo(sink->cxt);
-
-		sink->spill = BufFileCreateTemp(false);
-		MemoryContextSwitchTo(old);
-	}
-	/* once spilling, everything goes to the file, to keep the order */
-	if (sink->spill != NULL)
-		BufFileWrite(sink->spill, unconstify(unsigned char *, data), len);
-	else if (inv_write(sink->lo, (const char *) data, len) != (int) len)
-		elog(ERROR, "short write to large object %u", sink->lo_oid);
 	sink->stored_bytes += len;
+	if (sink->lobuf_len > 0)
+	{
+		size_t		n = Min(len, SINK_CHUNK_SIZE - sink->lobuf_len);
+
+		memcpy(sink->lobuf + sink->lobuf_len, data, n);
+		sink->lobuf_len += n;
+		data += n;
+		len -= n;
+		if (sink->lobuf_len < SINK_CHUNK_SIZE)
+			return;
+		write_lo(sink, sink->lobuf, SINK_CHUNK_SIZE);
+		sink->lobuf_len = 0;
+	}
+	if (len >= SINK_CHUNK_SIZE)
+	{
+		size_t		whole = len - len % SINK_CHUNK_SIZE;
+
+		write_lo(sink, data, whole);
+		data += whole;
+		len -= whole;
+	}
+	memcpy(sink->lobuf, data, len);
+	sink->lobuf_len = len;
 }
 
-/* Copies the bytes spilled in parallel mode into the large object. */
+/* The zstd stream: the pending bytes in, finishing ends the frame. */
 static void
-drain_spill(ExportSink *sink)
+flush_zstd(ExportSink *sink, bool finishing)
 {
-	char	   *buf;
-	size_t		n;
+	ZSTD_inBuffer in = {sink->pending.data, sink->pending.len, 0};
 
-	if (sink->spill == NULL)
-		return;
-	Assert(!IsInParallelMode());
-	buf = MemoryContextAlloc(sink->cxt, SINK_CHUNK_SIZE);
-	if (BufFileSeek(sink->spill, 0, 0, SEEK_SET) != 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not rewind the temporary file of data export")));
-	while ((n = BufFileRead(sink->spill, buf, SINK_CHUNK_SIZE)) > 0)
+	for (;;)
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (inv_write(sink->lo, buf, n) != (int) n)
-			elog(ERROR, "short write to large object %u", sink->lo_oid);
+		ZSTD_outBuffer out = {sink->zout, SINK_CHUNK_SIZE, 0};
+		size_t		rc;
+
+		rc = ZSTD_compressStream2(sink->zstd, &out, &in,
+								  finishing ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(rc))
+			elog(ERROR, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+		store_bytes(sink, sink->zout, out.pos);
+		if (finishing ? rc == 0 : in.pos == in.size)
+			break;
 	}
-	pfree(buf);
-	BufFileClose(sink->spill);
-	sink->spill = NULL;
+	sb_reset(&sink->pending);
 }
 
 /* Moves the pending bytes out; finishing also ends the gzip stream. */
@@ -154,6 +290,11 @@ flush_pending(ExportSink *sink, bool finishing)
 	{
 		store_bytes(sink, (unsigned char *) sink->pending.data, sink->pending.len);
 		sb_reset(&sink->pending);
+		return;
+	}
+	if (sink->compression == DE_COMPRESSION_ZSTD)
+	{
+		flush_zstd(sink, finishing);
 		return;
 	}
 
@@ -209,6 +350,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 
 	sink->natts = desc->natts;
 	sink->encodings = palloc0(sizeof(ColumnEncoding) * Max(desc->natts, 1));
+	sink->outputs = palloc0(sizeof(ColumnOutput) * Max(desc->natts, 1));
+	sink->cellbufs = palloc(sizeof(*sink->cellbufs) * Max(desc->natts, 1));
 	sink->out_funcs = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	sink->cells = palloc0(sizeof(DeCell) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
@@ -220,6 +363,26 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		sink->encodings[i] = encoding_for_type(att->atttypid);
 		getTypeOutputInfo(att->atttypid, &outfunc, &varlena);
 		fmgr_info(outfunc, &sink->out_funcs[i]);
+		switch (outfunc)
+		{
+			case F_INT2OUT:
+				sink->outputs[i] = OUT_INT2;
+				break;
+			case F_INT4OUT:
+				sink->outputs[i] = OUT_INT4;
+				break;
+			case F_INT8OUT:
+				sink->outputs[i] = OUT_INT8;
+				break;
+			case F_TEXTOUT:
+			case F_VARCHAROUT:
+			case F_BPCHAROUT:
+				sink->outputs[i] = OUT_VARLENA_TEXT;
+				break;
+			default:
+				sink->outputs[i] = OUT_FUNCTION;
+				break;
+		}
 	}
 	if (sink->headers == NULL || sink->nheaders != desc->natts)
 	{
@@ -233,6 +396,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		csv_append_header(&sink->pending, sink->headers, sink->nheaders);
 		sink->raw_bytes += sink->pending.len;
 	}
+	else
+		sink->jsonl_keys = jsonl_keys(sink->headers, sink->nheaders);
 	MemoryContextSwitchTo(old);
 }
 
@@ -251,8 +416,43 @@ timestamp_cell(Datum value, Oid type, char *buf)
 		de_format_iso_us(de_time_from_timestamptz(ts), buf);
 }
 
+/* The column's text by its fast path or output function (in row_cxt). */
 static void
-fill_cells(ExportSink *sink, TupleTableSlot *slot, char (*tsbufs)[40])
+output_cell(ExportSink *sink, int i, Datum value, DeCell *cell)
+{
+	char	   *buf = sink->cellbufs[i];
+
+	switch (sink->outputs[i])
+	{
+		case OUT_INT2:
+			cell->len = pg_itoa(DatumGetInt16(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_INT4:
+			cell->len = pg_ltoa(DatumGetInt32(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_INT8:
+			cell->len = pg_lltoa(DatumGetInt64(value), buf);
+			cell->text = buf;
+			return;
+		case OUT_VARLENA_TEXT:
+			{
+				struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+				cell->text = VARDATA_ANY(v);
+				cell->len = VARSIZE_ANY_EXHDR(v);
+				return;
+			}
+		case OUT_FUNCTION:
+			break;
+	}
+	cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+	cell->len = strlen(cell->text);
+}
+
+static void
+fill_cells(ExportSink *sink, TupleTableSlot *slot)
 {
 	for (int i = 0; i < sink->natts; i++)
 	{
@@ -270,28 +470,37 @@ fill_cells(ExportSink *sink, TupleTableSlot *slot, char (*tsbufs)[40])
 		{
 			case COL_BOOL:
 				cell->kind = DE_CELL_BOOL;
-				cell->text = DatumGetBool(value) ? "true" : "false";
+				if (DatumGetBool(value))
+				{
+					cell->text = "true";
+					cell->len = 4;
+				}
+				else
+				{
+					cell->text = "false";
+					cell->len = 5;
+				}
 				break;
 			case COL_TIMESTAMP:
 				timestamp_cell(value, TupleDescAttr(slot->tts_tupleDescriptor, i)->atttypid,
-							   tsbufs[i]);
+							   sink->cellbufs[i]);
 				cell->kind = DE_CELL_TEXT;
-				cell->text = tsbufs[i];
+				cell->text = sink->cellbufs[i];
+				cell->len = strlen(cell->text);
 				break;
 			case COL_NUMBER:
 				cell->kind = DE_CELL_NUMBER;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 			case COL_JSON:
 				cell->kind = DE_CELL_JSON;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 			case COL_TEXT:
 				cell->kind = DE_CELL_TEXT;
-				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				output_cell(sink, i, value, cell);
 				break;
 		}
-		cell->len = strlen(cell->text);
 	}
 }
 
@@ -308,7 +517,8 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	ExportSink *sink = (ExportSink *) self;
 	MemoryContext old;
-	char		(*tsbufs)[40];
+	size_t		start;
+	size_t		rowlen;
 
 	if (sink->max_rows > 0 && sink->rows >= (uint64) sink->max_rows)
 		return stop_truncated(sink,
@@ -317,25 +527,30 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 
 	slot_getallattrs(slot);
 	old = MemoryContextSwitchTo(sink->row_cxt);
-	tsbufs = palloc(sizeof(*tsbufs) * Max(sink->natts, 1));
-	fill_cells(sink, slot, tsbufs);
+	fill_cells(sink, slot);
+	/* the record goes straight into pending (which lives in sink->cxt) */
 	MemoryContextSwitchTo(sink->cxt);
-	sb_reset(&sink->row);
+	start = sink->pending.len;
 	if (sink->format == DE_FORMAT_CSV)
-		csv_append_record(&sink->row, sink->cells, sink->natts);
+		csv_append_record(&sink->pending, sink->cells, sink->natts);
 	else
-		jsonl_append_record(&sink->row, sink->headers, sink->cells, sink->natts);
+		jsonl_append_record_keyed(&sink->pending, sink->jsonl_keys, sink->cells, sink->natts);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(sink->row_cxt);
+	rowlen = sink->pending.len - start;
 
 	if (sink->max_bytes > 0 &&
-		sink->raw_bytes + sink->row.len > (uint64) sink->max_bytes)
+		sink->raw_bytes + rowlen > (uint64) sink->max_bytes)
+	{
+		/* the record that does not fit is taken back out */
+		sink->pending.len = start;
+		sink->pending.data[start] = '\0';
 		return stop_truncated(sink,
 							  psprintf("The export reached the file size limit of " INT64_FORMAT " bytes.",
 									   sink->max_bytes));
+	}
 
-	sb_append_len(&sink->pending, sink->row.data, sink->row.len);
-	sink->raw_bytes += sink->row.len;
+	sink->raw_bytes += rowlen;
 	sink->rows++;
 	if (sink->progress)
 	{
@@ -384,8 +599,8 @@ export_sink_create(DeFormat format, DeCompression compression,
 	sink->max_rows = max_rows;
 	sink->max_bytes = max_bytes;
 	sink->progress = progress;
-	sb_init(&sink->row);
 	sb_init(&sink->pending);
+	sink->lobuf = palloc(SINK_CHUNK_SIZE);
 
 	sink->sha1 = pg_cryptohash_create(PG_SHA1);
 	if (sink->sha1 == NULL || pg_cryptohash_init(sink->sha1) < 0)
@@ -403,12 +618,34 @@ export_sink_create(DeFormat format, DeCompression compression,
 			elog(ERROR, "could not initialize gzip compression");
 		sink->zs_open = true;
 	}
+	else if (compression == DE_COMPRESSION_ZSTD)
+	{
+		size_t		rc;
+
+		sink->zout = palloc(SINK_CHUNK_SIZE);
+		sink->zstd = ZSTD_createCCtx();
+		if (sink->zstd == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not create a zstd compression context.")));
+		/* freed with the sink's context, on error too */
+		sink->zstd_free.func = sink_zstd_free;
+		sink->zstd_free.arg = sink;
+		MemoryContextRegisterResetCallback(cxt, &sink->zstd_free);
+		rc = ZSTD_CCtx_setParameter(sink->zstd, ZSTD_c_compressionLevel,
+									DE_ZSTD_LEVEL);
+		if (!ZSTD_isError(rc))
+			rc = ZSTD_CCtx_setParameter(sink->zstd, ZSTD_c_checksumFlag, 1);
+		if (ZSTD_isError(rc))
+			elog(ERROR, "could not initialize zstd compression: %s",
+				 ZSTD_getErrorName(rc));
+	}
 
 	/* created by, and so owned by, the current user: the requester */
 	sink->lo_oid = inv_create(InvalidOid);
 	sink->lo = inv_open(sink->lo_oid, INV_WRITE, cxt);
-	/* a spill file may be created in parallel mode, which cannot look up
-	 * temp_tablespaces then */
+	/* temp_tablespaces for a spill file, looked up before any parallel mode */
 	PrepareTempTablespaces();
 	MemoryContextSwitchTo(old);
 	return sink;
@@ -426,12 +663,14 @@ export_sink_finish(ExportSink *sink, ExportSinkResult *result)
 	uint8		digest[SHA1_DIGEST_LENGTH];
 
 	flush_pending(sink, true);
+	write_lo(sink, sink->lobuf, sink->lobuf_len);
+	sink->lobuf_len = 0;
 	if (sink->zs_open)
 	{
 		deflateEnd(&sink->zs);
 		sink->zs_open = false;
 	}
-	drain_spill(sink);
+	sink_zstd_free(sink);
 	inv_close(sink->lo);
 	sink->lo = NULL;
 	/* we use inv_api directly, so be-fsstubs' end-of-transaction hook will

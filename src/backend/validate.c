@@ -21,6 +21,7 @@
 #include "utils/syscache.h"
 
 #include "dataexport.h"
+#include "extversion.h"
 #include "payload.h"
 #include "registry.h"
 #include "runquery.h"
@@ -207,6 +208,9 @@ validate_sql(ExportRequest *req)
 void
 de_validate_request(ExportRequest *req)
 {
+	/* the 0.1 schema's CHECK constraint admits none and gzip only */
+	if (req->compression == DE_COMPRESSION_ZSTD)
+		de_require_schema(2, "zstd compression");
 	switch (req->type)
 	{
 		case EQT_DISCOVER:

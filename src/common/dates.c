@@ -438,6 +438,22 @@ format_seconds_part(const CivilTime *ct, char *buf)
 				   ct->hour, ct->minute, ct->second);
 }
 
+/* n decimal digits of v (0 <= v < 10^n), zero padded */
+static inline void
+put_digits(char *buf, int64_t v, int n)
+{
+	while (n-- > 0)
+	{
+		buf[n] = (char) ('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * The export writes one of these per timestamp cell: years 0..9999 are
+ * formatted digit by digit (the same bytes as the sprintf formats, which
+ * the other years still take), as sprintf dominated the cost.
+ */
 void
 de_format_iso_us(de_time t, char *buf)
 {
@@ -445,6 +461,25 @@ de_format_iso_us(de_time t, char *buf)
 	int			n;
 
 	time_to_civil(t, &ct);
+	if (ct.year >= 0 && ct.year <= 9999)
+	{
+		put_digits(buf, ct.year, 4);
+		buf[4] = '-';
+		put_digits(buf + 5, ct.month, 2);
+		buf[7] = '-';
+		put_digits(buf + 8, ct.day, 2);
+		buf[10] = 'T';
+		put_digits(buf + 11, ct.hour, 2);
+		buf[13] = ':';
+		put_digits(buf + 14, ct.minute, 2);
+		buf[16] = ':';
+		put_digits(buf + 17, ct.second, 2);
+		buf[19] = '.';
+		put_digits(buf + 20, ct.usec, 6);
+		buf[26] = 'Z';
+		buf[27] = '\0';
+		return;
+	}
 	n = format_seconds_part(&ct, buf);
 	sprintf(buf + n, ".%06dZ", ct.usec);
 }

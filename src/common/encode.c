@@ -16,6 +16,35 @@
 
 #include "dom.h"
 
+/*
+ * Every byte of an export goes through these two: inline, with the buffer's
+ * growth (rare) left to sb_append_len.
+ */
+static inline void
+put_len(StrBuf *out, const char *s, size_t n)
+{
+	if (out->len + n < out->cap)
+	{
+		memcpy(out->data + out->len, s, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+	}
+	else
+		sb_append_len(out, s, n);
+}
+
+static inline void
+put_char(StrBuf *out, char c)
+{
+	if (out->len + 1 < out->cap)
+	{
+		out->data[out->len++] = c;
+		out->data[out->len] = '\0';
+	}
+	else
+		sb_append_len(out, &c, 1);
+}
+
 /* ---- CSV ---- */
 
 static bool
@@ -43,27 +72,27 @@ csv_append_field(StrBuf *out, const char *text, size_t len)
 	 * empty field): COPY ... (FORMAT csv) reads the file back exactly. */
 	if (len == 0)
 	{
-		sb_append_len(out, "\"\"", 2);
+		put_len(out, "\"\"", 2);
 		return;
 	}
 	if (!csv_needs_quotes(text, len))
 	{
-		sb_append_len(out, text, len);
+		put_len(out, text, len);
 		return;
 	}
 
 	/* Copy runs between quotes in one go; each quote is written twice. */
-	sb_append_char(out, '"');
+	put_char(out, '"');
 	for (i = 0; i < len; i++)
 	{
 		if (text[i] != '"')
 			continue;
-		sb_append_len(out, text + start, i + 1 - start);
-		sb_append_char(out, '"');
+		put_len(out, text + start, i + 1 - start);
+		put_char(out, '"');
 		start = i + 1;
 	}
-	sb_append_len(out, text + start, len - start);
-	sb_append_char(out, '"');
+	put_len(out, text + start, len - start);
+	put_char(out, '"');
 }
 
 /*
@@ -85,17 +114,17 @@ csv_append_record(StrBuf *out, const DeCell *cells, int ncells)
 	if (ncells == 1 && cells[0].kind != DE_CELL_NULL &&
 		csv_is_end_marker(cells[0].text, cells[0].len))
 	{
-		sb_append_len(out, "\"\\.\"\r\n", 6);
+		put_len(out, "\"\\.\"\r\n", 6);
 		return;
 	}
 	for (i = 0; i < ncells; i++)
 	{
 		if (i > 0)
-			sb_append_char(out, ',');
+			put_char(out, ',');
 		if (cells[i].kind != DE_CELL_NULL)
 			csv_append_field(out, cells[i].text, cells[i].len);
 	}
-	sb_append_len(out, "\r\n", 2);
+	put_len(out, "\r\n", 2);
 }
 
 void
@@ -105,16 +134,16 @@ csv_append_header(StrBuf *out, char *const *names, int nnames)
 
 	if (nnames == 1 && csv_is_end_marker(names[0], strlen(names[0])))
 	{
-		sb_append_len(out, "\"\\.\"\r\n", 6);
+		put_len(out, "\"\\.\"\r\n", 6);
 		return;
 	}
 	for (i = 0; i < nnames; i++)
 	{
 		if (i > 0)
-			sb_append_char(out, ',');
+			put_char(out, ',');
 		csv_append_field(out, names[i], strlen(names[i]));
 	}
-	sb_append_len(out, "\r\n", 2);
+	put_len(out, "\r\n", 2);
 }
 
 /* ---- JSON Lines ---- */
@@ -175,7 +204,7 @@ static void
 jsonl_append_number(StrBuf *out, const char *text, size_t len)
 {
 	if (json_number_syntax(text, len))
-		sb_append_len(out, text, len);
+		put_len(out, text, len);
 	else
 		dj_append_quoted(out, text, len);
 }
@@ -186,9 +215,9 @@ static void
 jsonl_append_bool(StrBuf *out, const char *text, size_t len)
 {
 	if (text_equals(text, len, "true") || text_equals(text, len, "t"))
-		sb_append_len(out, "true", 4);
+		put_len(out, "true", 4);
 	else if (text_equals(text, len, "false") || text_equals(text, len, "f"))
-		sb_append_len(out, "false", 5);
+		put_len(out, "false", 5);
 	else
 		dj_append_quoted(out, text, len);
 }
@@ -206,18 +235,18 @@ jsonl_append_json(StrBuf *out, const char *text, size_t len)
 
 	if (len == 0)
 	{
-		sb_append_len(out, "null", 4);
+		put_len(out, "null", 4);
 		return;
 	}
 	for (i = 0; i < len; i++)
 	{
 		if (text[i] != '\r' && text[i] != '\n')
 			continue;
-		sb_append_len(out, text + start, i - start);
-		sb_append_char(out, ' ');
+		put_len(out, text + start, i - start);
+		put_char(out, ' ');
 		start = i + 1;
 	}
-	sb_append_len(out, text + start, len - start);
+	put_len(out, text + start, len - start);
 }
 
 static void
@@ -230,7 +259,7 @@ jsonl_append_value(StrBuf *out, const DeCell *cell)
 	switch (cell->kind)
 	{
 		case DE_CELL_NULL:
-			sb_append_len(out, "null", 4);
+			put_len(out, "null", 4);
 			break;
 		case DE_CELL_NUMBER:
 			jsonl_append_number(out, text, len);
@@ -254,16 +283,48 @@ jsonl_append_record(StrBuf *out, char *const *names,
 {
 	int			i;
 
-	sb_append_char(out, '{');
+	put_char(out, '{');
 	for (i = 0; i < ncells; i++)
 	{
 		if (i > 0)
-			sb_append_char(out, ',');
+			put_char(out, ',');
 		dj_append_quoted(out, names[i], strlen(names[i]));
-		sb_append_char(out, ':');
+		put_char(out, ':');
 		jsonl_append_value(out, &cells[i]);
 	}
-	sb_append_len(out, "}\n", 2);
+	put_len(out, "}\n", 2);
+}
+
+char	  **
+jsonl_keys(char *const *names, int nnames)
+{
+	char	  **keys = de_alloc(sizeof(char *) * (nnames > 0 ? nnames : 1));
+
+	for (int i = 0; i < nnames; i++)
+	{
+		StrBuf		sb;
+
+		sb_init(&sb);
+		sb_append_char(&sb, i > 0 ? ',' : '{');
+		dj_append_quoted(&sb, names[i], strlen(names[i]));
+		sb_append_char(&sb, ':');
+		keys[i] = sb_steal(&sb);
+	}
+	return keys;
+}
+
+void
+jsonl_append_record_keyed(StrBuf *out, char *const *keys,
+						  const DeCell *cells, int ncells)
+{
+	if (ncells == 0)
+		put_char(out, '{');
+	for (int i = 0; i < ncells; i++)
+	{
+		put_len(out, keys[i], strlen(keys[i]));
+		jsonl_append_value(out, &cells[i]);
+	}
+	put_len(out, "}\n", 2);
 }
 
 /* ---- file name ---- */
@@ -280,6 +341,7 @@ de_export_filename(const char *query_type, de_time created, int64_t id,
 	sb_appendf(&sb, "%s_%s_%" PRId64 "%s%s",
 			   query_type, date, id,
 			   format == DE_FORMAT_JSONL ? ".jsonl" : ".csv",
-			   compression == DE_COMPRESSION_GZIP ? ".gz" : "");
+			   compression == DE_COMPRESSION_GZIP ? ".gz" :
+			   compression == DE_COMPRESSION_ZSTD ? ".zst" : "");
 	return sb_steal(&sb);
 }

@@ -37,7 +37,8 @@ typedef enum DeFormat
 typedef enum DeCompression
 {
 	DE_COMPRESSION_NONE,
-	DE_COMPRESSION_GZIP
+	DE_COMPRESSION_GZIP,
+	DE_COMPRESSION_ZSTD
 } DeCompression;
 
 /* One CSV field: quoted with " iff it contains , " CR or LF, or is empty
@@ -50,9 +51,14 @@ extern void csv_append_header(StrBuf *out, char *const *names, int nnames);
 /* One JSONL line: {"name":value,...}\n with keys from names, in order. */
 extern void jsonl_append_record(StrBuf *out, char *const *names,
 								const DeCell *cells, int ncells);
+/* The same line from keys precomputed once per export: keys[i] is
+ * jsonl_keys()'s "{\"name\":" (first) or ",\"name\":" (others). */
+extern char **jsonl_keys(char *const *names, int nnames);
+extern void jsonl_append_record_keyed(StrBuf *out, char *const *keys,
+									  const DeCell *cells, int ncells);
 
 /* Sentry's file name: "<type>_<YYYY>-<MonthName>-<DD>_<id>.csv", ".jsonl"
- * for JSONL, plus ".gz" when gzipped.  de_alloc'd. */
+ * for JSONL, plus ".gz" when gzipped, ".zst" with zstd.  de_alloc'd. */
 extern char *de_export_filename(const char *query_type, de_time created,
 								int64_t id, DeFormat format,
 								DeCompression compression);

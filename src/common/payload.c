@@ -481,17 +481,20 @@ static bool
 read_output_options(const DjValue *root, ExportRequest *req, DeError *err)
 {
 	static const char *const formats[] = {"csv", "jsonl"};
-	static const char *const compressions[] = {"none", "gzip"};
+	static const char *const compressions[] = {"none", "gzip", "zstd"};
+	static const DeCompression compression_values[] = {
+		DE_COMPRESSION_NONE, DE_COMPRESSION_GZIP, DE_COMPRESSION_ZSTD
+	};
 	int			format;
 	int			compression;
 
 	if (!read_choice(dj_get(root, "format"), "format", formats, 2, 0,
 					 &format, err) ||
 		!read_choice(dj_get(root, "compression"), "compression",
-					 compressions, 2, 0, &compression, err))
+					 compressions, 3, 0, &compression, err))
 		return false;
 	req->format = format == 1 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
-	req->compression = compression == 1 ? DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
+	req->compression = compression_values[compression];
 	return true;
 }
 

@@ -203,6 +203,12 @@ static const FilenameCase filename_cases[] = {
 	{"discover jsonl gzip", "Discover", T_2026_11_28, 42,
 		DE_FORMAT_JSONL, DE_COMPRESSION_GZIP,
 	"Discover_2026-November-28_42.jsonl.gz"},
+	{"discover csv zstd", "Discover", T_2026_11_28, 42,
+		DE_FORMAT_CSV, DE_COMPRESSION_ZSTD,
+	"Discover_2026-November-28_42.csv.zst"},
+	{"discover jsonl zstd", "Discover", T_2026_11_28, 42,
+		DE_FORMAT_JSONL, DE_COMPRESSION_ZSTD,
+	"Discover_2026-November-28_42.jsonl.zst"},
 	{"issues-by-tag csv", "Issues-by-Tag", T_2026_11_28, 7,
 		DE_FORMAT_CSV, DE_COMPRESSION_NONE,
 	"Issues-by-Tag_2026-November-28_7.csv"},
@@ -261,6 +267,20 @@ test_jsonl_record(void **state)
 	sb_init(&sb);
 	jsonl_append_record(&sb, (char *const *) c->names, c->cells, c->ncells);
 	assert_string_equal(sb.data, c->want_jsonl);
+
+	/* the worker's variant, keys quoted once per export: the same bytes */
+	{
+		char	  **keys = jsonl_keys((char *const *) c->names, c->ncells);
+		StrBuf		keyed;
+
+		sb_init(&keyed);
+		jsonl_append_record_keyed(&keyed, keys, c->cells, c->ncells);
+		assert_string_equal(keyed.data, c->want_jsonl);
+		for (int i = 0; i < c->ncells; i++)
+			de_free(keys[i]);
+		de_free(keys);
+		sb_free(&keyed);
+	}
 
 	/* One line, and that line is one valid JSON object. */
 	assert_ptr_equal(memchr(sb.data, '\n', sb.len), sb.data + sb.len - 1);

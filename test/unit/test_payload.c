@@ -172,6 +172,7 @@ static const ErrorCase error_cases[] = {
 	{"format bool", SQL_TOP("'format':true"), "format: \"True\" is not a valid choice."},
 	{"compression unknown", SQL_TOP("'compression':'zip'"), "compression: \"zip\" is not a valid choice."},
 	{"compression empty", SQL_TOP("'compression':''"), "compression: \"\" is not a valid choice."},
+	{"compression zstd wrong case", SQL_TOP("'compression':'ZSTD'"), "compression: \"ZSTD\" is not a valid choice."},
 
 	/* top-level environment */
 	{"environment number", SQL_TOP("'environment':5"), "environment: Expected a string or a list of strings."},
@@ -600,6 +601,11 @@ test_request_fields_top_level(void **state)
 	assert_int_equal(req.compression, DE_COMPRESSION_GZIP);
 	assert_int_equal(req.nenvironments, 1);
 	assert_string_equal(req.environments[0], "prod");
+	export_request_clear(&req);
+
+	assert_true(normalize(SQL_TOP("'compression':'zstd'"), NOW, &req, &err));
+	assert_int_equal(req.compression, DE_COMPRESSION_ZSTD);
+	assert_int_equal(req.format, DE_FORMAT_CSV);
 	export_request_clear(&req);
 
 	/* DRF's IntegerField: whitespace, sign, a zero fraction */
