@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "dataexport.h"
+#include "pyfloat.h"
 #include "sink.h"
 
 #define SINK_CHUNK_SIZE (1024 * 1024)
@@ -34,7 +35,8 @@ typedef enum ColumnEncoding
 	COL_NUMBER,
 	COL_BOOL,
 	COL_JSON,
-	COL_TIMESTAMP
+	COL_TIMESTAMP,
+	COL_PYFLOAT					/* double precision, written as Python does */
 } ColumnEncoding;
 
 struct ExportSink
@@ -49,6 +51,7 @@ struct ExportSink
 	int64		max_rows;
 	int64		max_bytes;
 	DeSlot	   *progress;
+	bool		python_floats;	/* float8 as Python's repr (Discover) */
 
 	int			natts;
 	ColumnEncoding *encodings;
@@ -168,6 +171,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		bool		varlena;
 
 		sink->encodings[i] = encoding_for_type(att->atttypid);
+		if (sink->python_floats && getBaseType(att->atttypid) == FLOAT8OID)
+			sink->encodings[i] = COL_PYFLOAT;
 		getTypeOutputInfo(att->atttypid, &outfunc, &varlena);
 		fmgr_info(outfunc, &sink->out_funcs[i]);
 	}
@@ -231,6 +236,12 @@ fill_cells(ExportSink *sink, TupleTableSlot *slot, char (*tsbufs)[40])
 			case COL_NUMBER:
 				cell->kind = DE_CELL_NUMBER;
 				cell->text = OutputFunctionCall(&sink->out_funcs[i], value);
+				break;
+			case COL_PYFLOAT:
+				StaticAssertStmt(DE_PYFLOAT_BUFSIZE <= 40, "buffer too small");
+				de_format_pyfloat(DatumGetFloat8(value), tsbufs[i]);
+				cell->kind = DE_CELL_NUMBER;
+				cell->text = tsbufs[i];
 				break;
 			case COL_JSON:
 				cell->kind = DE_CELL_JSON;
@@ -306,6 +317,17 @@ sink_shutdown(DestReceiver *self)
 static void
 sink_destroy(DestReceiver *self)
 {
+}
+
+/*
+ * From now on, double precision columns are written as Python writes a
+ * float (pyfloat.h), as Sentry's Discover exports have them; call before the
+ * query starts.
+ */
+void
+export_sink_python_floats(ExportSink *sink)
+{
+	sink->python_floats = true;
 }
 
 ExportSink *

@@ -301,6 +301,8 @@ run_export(const ExportJob *job)
 							  bq.ncolumns > 0 ? bq.headers : NULL, bq.ncolumns,
 							  effective_row_limit(job),
 							  (int64) de_max_file_size_kb * 1024, my_slot);
+	if (strcmp(job->query_type, "Discover") == 0)
+		export_sink_python_floats(sink);
 	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
 	export_sink_finish(sink, &res);
 	de_require_export_file(res.lo_oid);
