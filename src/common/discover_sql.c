@@ -15,6 +15,15 @@
  * once.  The one place where PostgreSQL must see the same expression twice is
  * an equation that uses a grouped column or tag; a tag key in the select list
  * is therefore bound to one parameter however often it is used.
+ *
+ * Sentry's aliases: "project" / "project.name" are the project's slug, read
+ * through one LEFT JOIN (alias dp) with the registered projects relation,
+ * restricted to the export's projects and one row per id, added only when
+ * some field, search term or sort key uses the slug; "issue" is the short
+ * id (a registered column, or the slug and a short-id number in Sentry's
+ * base 32), "unknown" without one.  Numbers follow Sentry's storage:
+ * avg, percentiles and equations are double precision unless an equation
+ * only adds, subtracts or multiplies integers (see append_equation_expr).
  */
 #include "discover_sql.h"
 
@@ -392,7 +401,7 @@ resolve_alias(Builder *b, const char *name, Ref *ref, bool *found)
 		de_error(b->err, DE_ERR_INVALID,
 				 "project.name needs the projects' slug column");
 		if (b->err != NULL)
-			b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug').";
+			b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug') (after ALTER EXTENSION dataexport UPDATE on a 0.1 schema).";
 		return false;
 	}
 	if (real != NULL)
@@ -426,7 +435,7 @@ resolve_alias(Builder *b, const char *name, Ref *ref, bool *found)
 			de_error(b->err, DE_ERR_INVALID,
 					 "issue needs the projects' slug column to build short ids");
 			if (b->err != NULL)
-				b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug').";
+				b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug') (after ALTER EXTENSION dataexport UPDATE on a 0.1 schema).";
 			return false;
 		}
 		de_error(b->err, DE_ERR_INVALID,
