@@ -7,6 +7,7 @@ EXTVERSION = 0.2
 # Server-independent modules: also linked into test/unit and the fuzzers.
 PURE_SRCS = src/common/pure.c src/common/dom.c src/common/dates.c src/common/encode.c src/common/fields.c \
 	src/common/search.c src/common/payload.c src/common/discover_sql.c src/common/issues_sql.c
+PURE_SRCS += src/common/pyfloat.c
 
 # Modules that live in the server.
 SERVER_SRCS = src/backend/pure_mem_pg.c src/backend/dataexport.c src/backend/settings.c src/backend/spi_owner.c src/backend/pending.c \
@@ -46,6 +47,7 @@ REGRESS += fidcheck
 REGRESS += explain
 REGRESS += exports_zstd
 REGRESS += exports_parallel
+REGRESS += fidbuild_sentry
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

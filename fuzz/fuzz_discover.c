@@ -3,7 +3,7 @@
  *	  libFuzzer harness of discover_build(): Discover exports (fields,
  *	  equations, search query, sort, environments) written from the input
  *	  over a dataset with every column type, with and without its role
- *	  columns.
+ *	  columns, the projects' slug column and an issue short-id source.
  *
  * Input: a byte stream read front to back (zeros when it runs out).  Bytes
  * choose the shape: which fields, functions, equation operators, search
@@ -18,8 +18,8 @@
  * quoting function wraps identifiers in \x01 ... \x02 and accepts only the
  * dataset's own column names, and a span must hold exactly such a name;
  * outside the spans only printable ASCII may appear, and no double quote,
- * ';', "--" or string literal other than the builder's own ('' and its
- * numeric regex).  With the spans masked, the SQL must be byte-identical to
+ * ';', "--" or string literal other than the builder's own ('', its
+ * numeric regex, 'unknown', and the pieces of a short id).  With the spans masked, the SQL must be byte-identical to
  * the SQL built from the same shape with every value replaced by a
  * canonical one of its class ("a3", "b3", "1", "2", another date ...;
  * equal values stay equal, wildcards stay wildcards, relative times keep
@@ -47,24 +47,31 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* ---- the dataset ---- */
 
 static DsColumn columns[] = {
-	{"project_id", DS_NUMBER},
-	{"ts", DS_TIMESTAMP},
-	{"env", DS_TEXT},
-	{"message", DS_TEXT},
-	{"group_id", DS_NUMBER},
-	{"duration", DS_NUMBER},
-	{"handled", DS_BOOL},
-	{"payload", DS_JSON},
-	{"tags", DS_JSON},
-	{"trace", DS_OTHER},
+	{"project_id", DS_NUMBER, true},
+	{"ts", DS_TIMESTAMP, false},
+	{"env", DS_TEXT, false},
+	{"message", DS_TEXT, false},
+	{"group_id", DS_NUMBER, true},
+	{"duration", DS_NUMBER, false},
+	{"handled", DS_BOOL, false},
+	{"payload", DS_JSON, false},
+	{"tags", DS_JSON, false},
+	{"trace", DS_OTHER, false},
+	{"short", DS_TEXT, false},
+	{"sid", DS_NUMBER, true},
 };
 #define NCOLUMNS ((int) (sizeof(columns) / sizeof(columns[0])))
 
-/* what fields and search keys may name: columns, then role names */
+/* the projects relation's columns (the slug join) */
+static const char *const project_columns[] = {"pk", "slug"};
+
+/* what fields and search keys may name: columns, then role names and
+ * Sentry's aliases */
 static const char *const key_names[] = {
 	"project_id", "ts", "env", "message", "group_id", "duration", "handled",
 	"payload", "tags", "trace",
 	"project", "timestamp", "environment", "group",
+	"project.name", "project.id", "issue", "issue.id",
 };
 #define NKEYS ((int) (sizeof(key_names) / sizeof(key_names[0])))
 
@@ -80,6 +87,8 @@ quote_marked(const char *ident)
 
 	for (int i = 0; i < NCOLUMNS; i++)
 		known |= strcmp(ident, columns[i].name) == 0;
+	for (int i = 0; i < 2; i++)
+		known |= strcmp(ident, project_columns[i]) == 0;
 	if (!known)
 		abort();
 	snprintf(quote_buf, sizeof(quote_buf), "\x01%s\x02", ident);
@@ -325,6 +334,16 @@ key_type(const Dataset *ds, const char *name, bool *is_tag)
 	const char *role = NULL;
 
 	*is_tag = false;
+	/* Sentry's aliases (none of them is a column of ours) */
+	if (ds->project_slug != NULL &&
+		(strcmp(name, "project") == 0 || strcmp(name, "project.name") == 0))
+		return DS_TEXT;
+	if (strcmp(name, "issue") == 0)
+		return DS_TEXT;
+	if (strcmp(name, "project.id") == 0)
+		name = ds->project;
+	else if (strcmp(name, "issue.id") == 0 && ds->group != NULL)
+		name = ds->group;
 	for (int pass = 0; pass < 2; pass++)
 	{
 		for (int i = 0; i < ds->ncolumns; i++)
@@ -700,8 +719,11 @@ gen_free(Gen *g)
 
 /* ---- checks ---- */
 
-/* the builder's own string literals */
+/* the builder's own string literals (besides '') */
 #define NUMERIC_REGEX "'^-?[0-9]+([.][0-9]+)?$'"
+static const char *const own_literals[] = {
+	NUMERIC_REGEX, "'unknown'", "'-'", "'0'", "'0123456789ABCDEFGHJKMNPQRSTVWXYZ'"
+};
 
 /*
  * The SQL with every \x01...\x02 span replaced by "I".  A span holds one
@@ -727,7 +749,11 @@ skeleton(const char *sql)
 			for (int i = 0; i < NCOLUMNS; i++)
 				known |= strlen(columns[i].name) == (size_t) (end - p - 1) &&
 					memcmp(columns[i].name, p + 1, end - p - 1) == 0;
+			for (int i = 0; i < 2; i++)
+				known |= strlen(project_columns[i]) == (size_t) (end - p - 1) &&
+					memcmp(project_columns[i], p + 1, end - p - 1) == 0;
 			known |= end - p - 1 == 10 && memcmp(p + 1, "app.events", 10) == 0;
+			known |= end - p - 1 == 12 && memcmp(p + 1, "app.projects", 12) == 0;
 			if (!known)
 				abort();
 			sb_append_char(&sb, 'I');
@@ -739,14 +765,21 @@ skeleton(const char *sql)
 			abort();
 		if (*p == '\'')
 		{
-			size_t		rl = strlen(NUMERIC_REGEX);
+			bool		own = false;
 
-			if (strncmp(p, NUMERIC_REGEX, rl) == 0)
+			for (size_t i = 0; i < sizeof(own_literals) / sizeof(own_literals[0]) && !own; i++)
 			{
-				sb_append(&sb, NUMERIC_REGEX);
-				p += rl - 1;
-				continue;
+				size_t		rl = strlen(own_literals[i]);
+
+				if (strncmp(p, own_literals[i], rl) == 0)
+				{
+					sb_append(&sb, own_literals[i]);
+					p += rl - 1;
+					own = true;
+				}
 			}
+			if (own)
+				continue;
 			if (p[1] != '\'')
 				abort();
 			sb_append(&sb, "''");
@@ -833,6 +866,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ds.message = (flags & 2) ? NULL : "message";
 	ds.tags = (flags & 4) ? NULL : "tags";
 	ds.group = (flags & 8) ? NULL : "group_id";
+	if (flags & 16)
+	{
+		ds.projects_relation = "\x01" "app.projects" "\x02";
+		ds.projects_id = "pk";
+		ds.project_slug = "slug";
+	}
+	ds.issue = (flags & 96) == 32 ? "short" : NULL;
+	ds.short_id = (flags & 96) == 64 ? "sid" : NULL;
 
 	gen(&g, data, size, 0, &ds);
 	if (getenv("FUZZ_DISCOVER_PRINT") != NULL)

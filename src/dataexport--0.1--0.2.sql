@@ -21,6 +21,17 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
 -- ---- 0.2: performance (issue 8) ----
 
 -- ---- 0.2: Sentry fidelity, query builder (issue 9) ----
+-- The projects' slug column: Discover's "project" and "project.name" fields
+-- give the slug (Sentry's), "project.id" the id.
+ALTER TABLE dataexport.projects ADD COLUMN slug_column name;
+DROP FUNCTION @extschema@.dataexport_register_projects(regclass, name, name);
+CREATE FUNCTION @extschema@.dataexport_register_projects(
+    relation regclass, id_column name DEFAULT 'id', organization_column name DEFAULT NULL,
+    slug_column name DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataexport_register_projects' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_register_projects(regclass, name, name, name)
+    FROM PUBLIC;
 
 -- ---- 0.2: Sentry fidelity, checks and records (issue 9) ----
 

@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "extversion.h"
 #include "spi_owner.h"
 #include "jsonb_dom.h"
 #include "registry.h"
@@ -35,7 +36,8 @@ PG_FUNCTION_INFO_V1(dataexport_register_projects);
 PG_FUNCTION_INFO_V1(dataexport_register_dataset);
 
 static const char *const dataset_roles[] = {
-	"project", "timestamp", "environment", "group", "tags", "message", "user"
+	"project", "timestamp", "environment", "group", "tags", "message", "user",
+	"issue", "short_id"
 };
 
 const char *
@@ -98,27 +100,33 @@ require_relation_kind(Oid relid)
 				 errmsg("\"%s\" is not a table or view", get_rel_name(relid))));
 }
 
-/* Runs a registration upsert (three text parameters) as the owner. */
+/* Runs a registration upsert (nparams text parameters) as the owner. */
 static void
-store_registration(const char *sql, const char *const *params)
+store_registration(const char *sql, int nparams, const char *const *params)
 {
 	DeUserSwitch sw;
 
 	SPI_connect();
 	de_become_owner(&sw);
-	de_spi_exec(sql, 3, params, false);
+	de_spi_exec(sql, nparams, params, false);
 	de_restore_user(&sw);
 	SPI_finish();
 }
 
+/*
+ * relation, id_column, organization_column and, from 0.2 on, slug_column
+ * (Sentry's project slug, what Discover's "project" field gives).  Called
+ * through the 0.1 definition (three arguments) it stores what 0.1 stored.
+ */
 Datum
 dataexport_register_projects(PG_FUNCTION_ARGS)
 {
 	Oid			relid;
 	char	   *id_column;
 	char	   *org_column = NULL;
+	char	   *slug_column = NULL;
 	char		relid_text[16];
-	const char *params[3];
+	const char *params[4];
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -130,23 +138,40 @@ dataexport_register_projects(PG_FUNCTION_ARGS)
 	id_column = NameStr(*PG_GETARG_NAME(1));
 	if (!PG_ARGISNULL(2))
 		org_column = NameStr(*PG_GETARG_NAME(2));
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		slug_column = NameStr(*PG_GETARG_NAME(3));
 
 	require_relation_kind(relid);
 	(void) column_type(relid, id_column);
 	if (org_column)
 		(void) column_type(relid, org_column);
+	if (slug_column)
+		(void) column_type(relid, slug_column);
 
 	snprintf(relid_text, sizeof(relid_text), "%u", relid);
 	params[0] = relid_text;
 	params[1] = id_column;
 	params[2] = org_column;
+	params[3] = slug_column;
 
-	store_registration("INSERT INTO dataexport.projects (relation, id_column, organization_column) "
-					   "VALUES ($1::oid::regclass, $2::name, $3::name) "
+	if (PG_NARGS() <= 3 || de_schema_minor() < 2)
+	{
+		/* the 0.1 definition: a 0.2 schema keeps its slug column NULL */
+		store_registration("INSERT INTO dataexport.projects (relation, id_column, organization_column) "
+						   "VALUES ($1::oid::regclass, $2::name, $3::name) "
+						   "ON CONFLICT (singleton) DO UPDATE SET relation = excluded.relation, "
+						   "id_column = excluded.id_column, "
+						   "organization_column = excluded.organization_column",
+						   3, params);
+		PG_RETURN_VOID();
+	}
+	store_registration("INSERT INTO dataexport.projects (relation, id_column, organization_column, slug_column) "
+					   "VALUES ($1::oid::regclass, $2::name, $3::name, $4::name) "
 					   "ON CONFLICT (singleton) DO UPDATE SET relation = excluded.relation, "
 					   "id_column = excluded.id_column, "
-					   "organization_column = excluded.organization_column",
-					   params);
+					   "organization_column = excluded.organization_column, "
+					   "slug_column = excluded.slug_column",
+					   4, params);
 	PG_RETURN_VOID();
 }
 
@@ -174,6 +199,22 @@ check_dataset_role_type(const char *role, const char *column, Oid type)
 	{
 		ok = (type == JSONBOID);
 		expected = "jsonb";
+	}
+	else if (strcmp(role, "issue") == 0)
+	{
+		char		category;
+		bool		preferred;
+
+		get_type_category_preferred(getBaseType(type), &category, &preferred);
+		ok = (category == TYPCATEGORY_STRING);
+		expected = "text, varchar or another string type";
+	}
+	else if (strcmp(role, "short_id") == 0)
+	{
+		Oid			base = getBaseType(type);
+
+		ok = (base == INT2OID || base == INT4OID || base == INT8OID);
+		expected = "smallint, integer or bigint";
 	}
 	if (!ok)
 		ereport(ERROR,
@@ -226,7 +267,7 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown dataset column role \"%s\"", role),
-					 errhint("Roles are project, timestamp, environment, group, tags, message and user.")));
+					 errhint("Roles are project, timestamp, environment, group, tags, message, user, issue and short_id.")));
 		if (col->type != DJ_STRING)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -237,6 +278,11 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a dataset needs a \"project\" and a \"timestamp\" column")));
+	if (dj_get(map, "issue") != NULL && dj_get(map, "short_id") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a dataset maps either \"issue\" or \"short_id\", not both"),
+				 errdetail("\"issue\" is a column holding the qualified short id (ACME-WEB-1A); \"short_id\" one holding its number, from which the short id is built with the project's slug.")));
 
 	snprintf(relid_text, sizeof(relid_text), "%u", relid);
 	params[0] = name;
@@ -247,7 +293,7 @@ dataexport_register_dataset(PG_FUNCTION_ARGS)
 					   "VALUES ($1, $2::oid::regclass, $3::jsonb) "
 					   "ON CONFLICT (name) DO UPDATE SET relation = excluded.relation, "
 					   "columns = excluded.columns",
-					   params);
+					   3, params);
 	PG_RETURN_VOID();
 }
 
@@ -258,7 +304,11 @@ de_load_projects(DeProjects *out)
 	uint64		n;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("SELECT relation::oid, id_column, organization_column "
+	/* slug_column is 0.2's */
+	n = de_spi_exec(de_schema_minor() >= 2 ?
+					"SELECT relation::oid, id_column, organization_column, slug_column "
+					"FROM dataexport.projects" :
+					"SELECT relation::oid, id_column, organization_column, NULL::name "
 					"FROM dataexport.projects", 0, NULL, false);
 	de_restore_user(&sw);
 	if (n == 0)
@@ -271,6 +321,9 @@ de_load_projects(DeProjects *out)
 	out->organization_column = de_spi_text(0, 3);
 	if (out->organization_column)
 		out->organization_column = pstrdup(out->organization_column);
+	out->slug_column = de_spi_text(0, 4);
+	if (out->slug_column)
+		out->slug_column = pstrdup(out->slug_column);
 	out->relation = relation_quoted_name(out->relid);
 }
 
@@ -318,6 +371,10 @@ load_dataset_columns(Oid relid, Dataset *ds)
 			continue;
 		ds->columns[ds->ncolumns].name = pstrdup(NameStr(att->attname));
 		ds->columns[ds->ncolumns].type = dataset_column_type(att->atttypid);
+		ds->columns[ds->ncolumns].integer =
+			(getBaseType(att->atttypid) == INT2OID ||
+			 getBaseType(att->atttypid) == INT4OID ||
+			 getBaseType(att->atttypid) == INT8OID);
 		ds->ncolumns++;
 	}
 	relation_close(rel, AccessShareLock);
@@ -332,6 +389,35 @@ role_column(DjValue *map, Oid relid, const char *role)
 		return NULL;
 	(void) column_type(relid, col->str);
 	return pstrdup(col->str);
+}
+
+/*
+ * The projects relation's slug column, for Discover's "project" field: set
+ * on the dataset when one is registered (0.2 schema), read by the query as
+ * the user who runs it.
+ */
+static void
+load_project_slugs(Dataset *ds)
+{
+	DeUserSwitch sw;
+	uint64		n;
+	Oid			relid;
+
+	if (de_schema_minor() < 2)
+		return;
+	de_become_owner(&sw);
+	n = de_spi_exec("SELECT relation::oid, id_column, slug_column FROM dataexport.projects "
+					"WHERE slug_column IS NOT NULL", 0, NULL, false);
+	de_restore_user(&sw);
+	if (n == 0)
+		return;
+	relid = (Oid) strtoul(de_spi_text(0, 1), NULL, 10);
+	ds->projects_relation = relation_quoted_name(relid);
+	ds->projects_id = pstrdup(de_spi_text(0, 2));
+	ds->project_slug = pstrdup(de_spi_text(0, 3));
+	/* renamed or dropped since registration: a clean error */
+	(void) column_type(relid, ds->projects_id);
+	(void) column_type(relid, ds->project_slug);
 }
 
 bool
@@ -366,7 +452,10 @@ de_load_dataset(const char *name, Dataset *out)
 		out->tags = role_column(map, relid, "tags");
 		out->message = role_column(map, relid, "message");
 		out->user = role_column(map, relid, "user");
+		out->issue = role_column(map, relid, "issue");
+		out->short_id = role_column(map, relid, "short_id");
 	}
+	load_project_slugs(out);
 	return true;
 }
 

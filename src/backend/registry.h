@@ -14,6 +14,7 @@ typedef struct DeProjects
 	char	   *relation;		/* quoted, schema-qualified */
 	char	   *id_column;
 	char	   *organization_column;	/* NULL when not registered */
+	char	   *slug_column;	/* NULL when not registered (or 0.1 schema) */
 } DeProjects;
 
 /* Raises 55000 with a hint when no projects relation is registered. */

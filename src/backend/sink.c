@@ -32,6 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "dataexport.h"
+#include "pyfloat.h"
 #include "sink.h"
 
 #define SINK_CHUNK_SIZE (1024 * 1024)
@@ -49,7 +50,8 @@ typedef enum ColumnEncoding
 	COL_NUMBER,
 	COL_BOOL,
 	COL_JSON,
-	COL_TIMESTAMP
+	COL_TIMESTAMP,
+	COL_PYFLOAT					/* double precision, written as Python does */
 } ColumnEncoding;
 
 /*
@@ -84,6 +86,7 @@ struct ExportSink
 	int64		max_rows;
 	int64		max_bytes;
 	DeSlot	   *progress;
+	bool		python_floats;	/* float8 as Python's repr (Discover) */
 
 	int			natts;
 	ColumnEncoding *encodings;
@@ -361,6 +364,8 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		bool		varlena;
 
 		sink->encodings[i] = encoding_for_type(att->atttypid);
+		if (sink->python_floats && getBaseType(att->atttypid) == FLOAT8OID)
+			sink->encodings[i] = COL_PYFLOAT;
 		getTypeOutputInfo(att->atttypid, &outfunc, &varlena);
 		fmgr_info(outfunc, &sink->out_funcs[i]);
 		switch (outfunc)
@@ -492,6 +497,12 @@ fill_cells(ExportSink *sink, TupleTableSlot *slot)
 				cell->kind = DE_CELL_NUMBER;
 				output_cell(sink, i, value, cell);
 				break;
+			case COL_PYFLOAT:
+				StaticAssertStmt(DE_PYFLOAT_BUFSIZE <= 40, "buffer too small");
+				de_format_pyfloat(DatumGetFloat8(value), tsbufs[i]);
+				cell->kind = DE_CELL_NUMBER;
+				cell->text = tsbufs[i];
+				break;
 			case COL_JSON:
 				cell->kind = DE_CELL_JSON;
 				output_cell(sink, i, value, cell);
@@ -571,6 +582,17 @@ sink_shutdown(DestReceiver *self)
 static void
 sink_destroy(DestReceiver *self)
 {
+}
+
+/*
+ * From now on, double precision columns are written as Python writes a
+ * float (pyfloat.h), as Sentry's Discover exports have them; call before the
+ * query starts.
+ */
+void
+export_sink_python_floats(ExportSink *sink)
+{
+	sink->python_floats = true;
 }
 
 ExportSink *

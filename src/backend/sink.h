@@ -33,6 +33,8 @@ extern ExportSink *export_sink_create(DeFormat format, DeCompression compression
 									  int64 max_rows, int64 max_bytes,
 									  DeSlot *progress);
 extern DestReceiver *export_sink_receiver(ExportSink *sink);
+/* double precision columns written as Python writes a float (Discover) */
+extern void export_sink_python_floats(ExportSink *sink);
 /* Flushes, closes the large object and reports. */
 extern void export_sink_finish(ExportSink *sink, ExportSinkResult *result);
 

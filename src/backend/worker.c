@@ -391,6 +391,8 @@ run_export(const ExportJob *job)
 							  (int64) de_max_file_size_kb * 1024, my_slot);
 	/* the planner's estimate, for progress, when the query starts */
 	de_progress_watch(export_sink_receiver(sink), my_slot, effective_row_limit(job));
+	if (strcmp(job->query_type, "Discover") == 0)
+		export_sink_python_floats(sink);
 	stream_query(&bq, sink, strcmp(job->query_type, "SQL") == 0);
 	de_progress_unwatch();
 	export_sink_finish(sink, &res);

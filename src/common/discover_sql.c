@@ -15,6 +15,15 @@
  * once.  The one place where PostgreSQL must see the same expression twice is
  * an equation that uses a grouped column or tag; a tag key in the select list
  * is therefore bound to one parameter however often it is used.
+ *
+ * Sentry's aliases: "project" / "project.name" are the project's slug, read
+ * through one LEFT JOIN (alias dp) with the registered projects relation,
+ * restricted to the export's projects and one row per id, added only when
+ * some field, search term or sort key uses the slug; "issue" is the short
+ * id (a registered column, or the slug and a short-id number in Sentry's
+ * base 32), "unknown" without one.  Numbers follow Sentry's storage:
+ * avg, percentiles and equations are double precision unless an equation
+ * only adds, subtracts or multiplies integers (see append_equation_expr).
  */
 #include "discover_sql.h"
 
@@ -46,13 +55,36 @@
  * caller's schema can shadow an operator, function or type it uses.
  */
 
+/* Sentry's field aliases that are expressions, not one column */
+typedef enum RefVirt
+{
+	VIRT_NONE,
+	VIRT_SLUG,					/* the project's slug (dp.slug) */
+	VIRT_ISSUE,					/* COALESCE(issue column, 'unknown') */
+	VIRT_SHORT_ID				/* SLUG-BASE32(short_id), or 'unknown' */
+} RefVirt;
+
+/* Sentry's base 32 (src/sentry/utils/strings.py) */
+#define BASE32_ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
 /* A column or a tag, resolved. */
 typedef struct Ref
 {
 	bool		is_tag;
 	const char *name;			/* column name, or tag key */
 	DsColumnType type;			/* DS_TEXT for tags */
+	RefVirt		virt;			/* VIRT_ISSUE, VIRT_SHORT_ID: name is the
+								 * column it reads */
+	bool		integer;		/* a column of an integer type */
 } Ref;
+
+/* What an aggregate or an equation term gives, for equations */
+typedef enum NumKind
+{
+	NUM_NONE,					/* not a number */
+	NUM_INTEGER,				/* an integer: stays exact (numeric) */
+	NUM_FLOAT					/* double precision */
+} NumKind;
 
 typedef struct Builder
 {
@@ -73,6 +105,7 @@ typedef struct Builder
 	Field	   *owned_items;	/* items, when parsed here (else NULL) */
 	int			nitems;
 	bool		aggregate;		/* some item is an aggregate */
+	bool		slug_join;		/* some expression reads dp.slug */
 } Builder;
 
 static bool append_search(Builder *b, StrBuf *sb, const SearchNode *node,
@@ -227,9 +260,51 @@ append_tag(Builder *b, StrBuf *sb, const char *key, bool select_list)
 	sb_appendf(sb, " OPERATOR(pg_catalog.->>) $%d)", param);
 }
 
+/*
+ * Sentry's base 32 of an integer column, in SQL: thirteen 5-bit digits
+ * (64 bits), leading zeros trimmed, "0" for zero; NULL for a negative
+ * number.  Built from our own text and the quoted column only.
+ */
+static void
+append_base32(Builder *b, StrBuf *sb, const char *column)
+{
+	StrBuf		x;
+
+	sb_init(&x);
+	sb_append(&x, "(");
+	append_column(b, &x, column);
+	sb_append(&x, ")::bigint");
+	sb_appendf(sb, "CASE WHEN %s >= 0 THEN COALESCE(NULLIF(pg_catalog.ltrim(", x.data);
+	for (int shift = 60; shift >= 0; shift -= 5)
+		sb_appendf(sb, "%spg_catalog.substr('" BASE32_ALPHABET "', ((%s >> %d) & 31)::integer + 1, 1)",
+				   shift < 60 ? " || " : "", x.data, shift);
+	sb_append(sb, ", '0'), ''), '0') END");
+	sb_free(&x);
+}
+
 static void
 append_ref(Builder *b, StrBuf *sb, const Ref *ref, bool select_list)
 {
+	switch (ref->virt)
+	{
+		case VIRT_SLUG:
+			b->slug_join = true;
+			sb_append(sb, "dp.slug");
+			return;
+		case VIRT_ISSUE:
+			sb_append(sb, "COALESCE(");
+			append_column(b, sb, ref->name);
+			sb_append(sb, "::text, 'unknown')");
+			return;
+		case VIRT_SHORT_ID:
+			b->slug_join = true;
+			sb_append(sb, "COALESCE(pg_catalog.upper(dp.slug) || '-' || ");
+			append_base32(b, sb, ref->name);
+			sb_append(sb, ", 'unknown')");
+			return;
+		case VIRT_NONE:
+			break;
+	}
 	if (ref->is_tag)
 		append_tag(b, sb, ref->name, select_list);
 	else
@@ -241,7 +316,7 @@ static void
 append_text_ref(Builder *b, StrBuf *sb, const Ref *ref)
 {
 	append_ref(b, sb, ref, false);
-	if (!ref->is_tag && ref->type != DS_TEXT)
+	if (!ref->is_tag && ref->virt == VIRT_NONE && ref->type != DS_TEXT)
 		sb_append(sb, "::text");
 }
 
@@ -288,6 +363,112 @@ unknown_field_error(Builder *b, const char *name)
 					SNIP(name), SNIP(b->ds->name));
 }
 
+static void
+column_ref(Ref *ref, const DsColumn *col)
+{
+	ref->name = col->name;		/* the real column when named by role */
+	ref->type = col->type;
+	ref->integer = col->integer;
+}
+
+/*
+ * Sentry's aliases project, project.name, project.id, issue and issue.id
+ * (a real column of that name wins, unless it is the registered project
+ * column itself).  *found tells whether name was one; false with an error.
+ */
+static bool
+resolve_alias(Builder *b, const char *name, Ref *ref, bool *found)
+{
+	const Dataset *ds = b->ds;
+	const DsColumn *real = find_exact_column(ds, name);
+	const DsColumn *col = NULL;
+
+	*found = false;
+	if (strcmp(name, "project") == 0 || strcmp(name, "project.name") == 0)
+	{
+		if (real != NULL && strcmp(real->name, ds->project) != 0)
+			return true;
+		if (ds->project_slug != NULL)
+		{
+			*found = true;
+			ref->virt = VIRT_SLUG;
+			ref->name = name;
+			ref->type = DS_TEXT;
+			return true;
+		}
+		if (strcmp(name, "project") == 0)
+			return true;		/* the id, as before slugs */
+		de_error(b->err, DE_ERR_INVALID,
+				 "project.name needs the projects' slug column");
+		if (b->err != NULL)
+			b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug') (after ALTER EXTENSION dataexport UPDATE on a 0.1 schema).";
+		return false;
+	}
+	if (real != NULL)
+		return true;
+	if (strcmp(name, "project.id") == 0)
+		col = find_exact_column(ds, ds->project);
+	else if (strcmp(name, "issue.id") == 0)
+	{
+		if (ds->group == NULL)
+			return unknown_field_error(b, name);
+		col = find_exact_column(ds, ds->group);
+	}
+	else if (strcmp(name, "issue") == 0)
+	{
+		*found = true;
+		ref->type = DS_TEXT;
+		if (ds->issue != NULL)
+		{
+			ref->virt = VIRT_ISSUE;
+			ref->name = ds->issue;
+			return true;
+		}
+		if (ds->short_id != NULL && ds->project_slug != NULL)
+		{
+			ref->virt = VIRT_SHORT_ID;
+			ref->name = ds->short_id;
+			return true;
+		}
+		if (ds->short_id != NULL)
+		{
+			de_error(b->err, DE_ERR_INVALID,
+					 "issue needs the projects' slug column to build short ids");
+			if (b->err != NULL)
+				b->err->hint = "Register it: dataexport_register_projects(..., slug_column => 'slug') (after ALTER EXTENSION dataexport UPDATE on a 0.1 schema).";
+			return false;
+		}
+		de_error(b->err, DE_ERR_INVALID,
+				 "Dataset \"%.*s\" has no issue short-id column", SNIP(ds->name));
+		if (b->err != NULL)
+			b->err->hint = "Map \"issue\" (the short id) or \"short_id\" (its number) in dataexport_register_dataset(); issue.id is the group id.";
+		return false;
+	}
+	else
+		return true;
+	if (col == NULL)
+		return unknown_field_error(b, name);
+	*found = true;
+	column_ref(ref, col);
+	return true;
+}
+
+/* Is name one of the aliases resolve_alias() knows? */
+static bool
+is_alias(const char *name)
+{
+	static const char *const aliases[] = {
+		"project", "project.name", "project.id", "issue", "issue.id"
+	};
+
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+	{
+		if (strcmp(name, aliases[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A field's FE_COLUMN or FE_TAG. */
 static bool
 resolve_field_ref(Builder *b, const FieldExpr *e, Ref *ref)
@@ -304,12 +485,17 @@ resolve_field_ref(Builder *b, const FieldExpr *e, Ref *ref)
 	}
 	else
 	{
-		const DsColumn *col = find_column(b->ds, e->name);
+		const DsColumn *col;
+		bool		found;
 
+		if (!resolve_alias(b, e->name, ref, &found))
+			return false;
+		if (found)
+			return true;
+		col = find_column(b->ds, e->name);
 		if (col == NULL)
 			return unknown_field_error(b, e->name);
-		ref->name = col->name;	/* the real column when named by role */
-		ref->type = col->type;
+		column_ref(ref, col);
 		return true;
 	}
 }
@@ -352,23 +538,26 @@ call_text(const FieldExpr *fn)
 /* ---- select items ---- */
 
 /*
- * An aggregate.  *numeric tells whether its value is a number (for
- * equations).
+ * An aggregate.  *kind tells whether its value is a number, and which (for
+ * equations): the counts, and sum, min and max of an integer column, are
+ * integers; avg and the percentiles are double precision (avg is cast, as
+ * Sentry's storage computes it in floating point), and so are sum, min and
+ * max of other numeric columns when an equation uses them.
  */
 static bool
-append_function(Builder *b, StrBuf *sb, const FieldExpr *fn, bool *numeric)
+append_function(Builder *b, StrBuf *sb, const FieldExpr *fn, NumKind *kind)
 {
 	const char *name = fn->name;
 	Ref			arg;
 	const char *percentile = NULL;
 
-	*numeric = true;
+	*kind = NUM_INTEGER;
 	if (strcmp(name, "last_seen") == 0 || strcmp(name, "first_seen") == 0)
 	{
 		sb_append(sb, name[0] == 'l' ? "max(" : "min(");
 		append_column(b, sb, b->ds->timestamp);
 		sb_append_char(sb, ')');
-		*numeric = false;
+		*kind = NUM_NONE;
 		return true;
 	}
 	if (strcmp(name, "count") == 0 && fn->nargs == 0)
@@ -402,7 +591,10 @@ append_function(Builder *b, StrBuf *sb, const FieldExpr *fn, bool *numeric)
 		sb_appendf(sb, "%s(", name);
 		append_ref(b, sb, &arg, true);
 		sb_append_char(sb, ')');
-		*numeric = !arg.is_tag && arg.type == DS_NUMBER;
+		if (arg.is_tag || arg.type != DS_NUMBER)
+			*kind = NUM_NONE;
+		else
+			*kind = arg.integer ? NUM_INTEGER : NUM_FLOAT;
 		return true;
 	}
 
@@ -416,13 +608,23 @@ append_function(Builder *b, StrBuf *sb, const FieldExpr *fn, bool *numeric)
 		de_free(what);
 		return false;
 	}
-	if (strcmp(name, "avg") == 0 || strcmp(name, "sum") == 0)
+	if (strcmp(name, "avg") == 0)
 	{
-		sb_appendf(sb, "%s(", name);
+		sb_append(sb, "avg(");
 		append_column(b, sb, arg.name);
-		sb_append_char(sb, ')');
+		sb_append(sb, ")::float8");
+		*kind = NUM_FLOAT;
 		return true;
 	}
+	if (strcmp(name, "sum") == 0)
+	{
+		sb_append(sb, "sum(");
+		append_column(b, sb, arg.name);
+		sb_append_char(sb, ')');
+		*kind = arg.integer ? NUM_INTEGER : NUM_FLOAT;
+		return true;
+	}
+	*kind = NUM_FLOAT;
 	if (strcmp(name, "p50") == 0)
 		percentile = "0.5";
 	else if (strcmp(name, "p75") == 0)
@@ -462,19 +664,24 @@ equation_error(Builder *b, const Field *eq, const char *what, const char *why)
 }
 
 /*
- * Every leaf is cast to numeric, so that count() / count() does not divide
- * integers.
+ * An equation term, typed as Sentry's storage types it: numbers written in
+ * the equation are floats (Sentry's arithmetic parser reads them with
+ * float()), "/" always gives a float, and "+ - *" give an integer only when
+ * both sides are integers (counts, integer columns).  Integers stay exact
+ * (numeric of scale 0); anything else is double precision, written as Python
+ * writes a float.  Division by zero gives NULL.
  */
 static bool
 append_equation_expr(Builder *b, StrBuf *sb, const Field *eq,
-					 const FieldExpr *e)
+					 const FieldExpr *e, NumKind *kind)
 {
 	Ref			ref;
 
+	*kind = NUM_FLOAT;
 	switch (e->kind)
 	{
 		case FE_NUMBER:
-			sb_appendf(sb, "$%d::numeric", add_param(b, e->name));
+			sb_appendf(sb, "$%d::float8", add_param(b, e->name));
 			return true;
 		case FE_COLUMN:
 		case FE_TAG:
@@ -486,27 +693,29 @@ append_equation_expr(Builder *b, StrBuf *sb, const Field *eq,
 				return false;
 			if (ref.is_tag)
 			{
+				sb_append_char(sb, '(');
 				append_safe_numeric(b, sb, &ref, true);
+				sb_append(sb, ")::float8");
 				return true;
 			}
 			if (ref.type != DS_NUMBER)
 				return equation_error(b, eq, e->name, "is not a numeric column");
 			/* the resolved column: a role name ("project") names another */
 			append_column(b, sb, ref.name);
-			sb_append(sb, "::numeric");
+			*kind = ref.integer ? NUM_INTEGER : NUM_FLOAT;
+			sb_append(sb, ref.integer ? "::numeric" : "::float8");
 			return true;
 		case FE_FUNCTION:
 			{
 				StrBuf		fn;
-				bool		numeric;
 
 				sb_init(&fn);
-				if (!append_function(b, &fn, e, &numeric))
+				if (!append_function(b, &fn, e, kind))
 				{
 					sb_free(&fn);
 					return false;
 				}
-				if (!numeric)
+				if (*kind == NUM_NONE)
 				{
 					char	   *text = call_text(e);
 
@@ -515,22 +724,43 @@ append_equation_expr(Builder *b, StrBuf *sb, const Field *eq,
 					sb_free(&fn);
 					return false;
 				}
-				sb_appendf(sb, "(%s)::numeric", fn.data);
+				sb_appendf(sb, "(%s)::%s", fn.data,
+						   *kind == NUM_INTEGER ? "numeric" : "float8");
 				sb_free(&fn);
 				return true;
 			}
 		case FE_BINOP:
-			sb_append_char(sb, '(');
-			if (!append_equation_expr(b, sb, eq, e->left))
-				return false;
-			if (e->op == '/')
-				sb_append(sb, " / NULLIF(");
-			else
-				sb_appendf(sb, " %c ", e->op);
-			if (!append_equation_expr(b, sb, eq, e->right))
-				return false;
-			sb_append(sb, e->op == '/' ? ", 0))" : ")");
-			return true;
+			{
+				StrBuf		left;
+				StrBuf		right;
+				NumKind		lk;
+				NumKind		rk;
+				bool		ok;
+
+				sb_init(&left);
+				sb_init(&right);
+				ok = append_equation_expr(b, &left, eq, e->left, &lk) &&
+					append_equation_expr(b, &right, eq, e->right, &rk);
+				if (ok)
+				{
+					bool		integer = e->op != '/' &&
+						lk == NUM_INTEGER && rk == NUM_INTEGER;
+					/* an integer side of a float operation becomes a float */
+					const char *lcast = !integer && lk == NUM_INTEGER ? "::float8" : "";
+					const char *rcast = !integer && rk == NUM_INTEGER ? "::float8" : "";
+
+					*kind = integer ? NUM_INTEGER : NUM_FLOAT;
+					if (e->op == '/')
+						sb_appendf(sb, "(%s%s / NULLIF(%s%s, 0))",
+								   left.data, lcast, right.data, rcast);
+					else
+						sb_appendf(sb, "(%s%s %c %s%s)", left.data, lcast, e->op,
+								   right.data, rcast);
+				}
+				sb_free(&left);
+				sb_free(&right);
+				return ok;
+			}
 	}
 	return false;
 }
@@ -540,12 +770,12 @@ append_item(Builder *b, StrBuf *sb, const Field *item)
 {
 	const FieldExpr *e = item->expr;
 	Ref			ref;
-	bool		numeric;
+	NumKind		kind;
 
 	if (item->is_equation)
-		return append_equation_expr(b, sb, item, e);
+		return append_equation_expr(b, sb, item, e, &kind);
 	if (e->kind == FE_FUNCTION)
-		return append_function(b, sb, e, &numeric);
+		return append_function(b, sb, e, &kind);
 	if (!resolve_field_ref(b, e, &ref))
 		return false;
 	append_ref(b, sb, &ref, true);
@@ -609,13 +839,17 @@ resolve_search_key(Builder *b, const char *key, Ref *ref, char **owned)
 {
 	const DsColumn *col = find_column(b->ds, key);
 	size_t		len = strlen(key);
+	bool		found;
 
 	memset(ref, 0, sizeof(*ref));
 	*owned = NULL;
+	if (!resolve_alias(b, key, ref, &found))
+		return false;
+	if (found)
+		return true;
 	if (col != NULL)
 	{
-		ref->name = col->name;
-		ref->type = col->type;
+		column_ref(ref, col);
 		return true;
 	}
 	if (len > 6 && memcmp(key, "tags[", 5) == 0 && key[len - 1] == ']')
@@ -975,7 +1209,11 @@ append_has(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 {
 	if (!ref->is_tag)
 	{
-		append_column(b, sb, ref->name);
+		/* has:issue: whether the event has an issue (not 'unknown') */
+		if (ref->virt == VIRT_ISSUE || ref->virt == VIRT_SHORT_ID)
+			append_column(b, sb, ref->name);
+		else
+			append_ref(b, sb, ref, false);
 		sb_append(sb, t->negated ? " IS NULL" : " IS NOT NULL");
 		return true;
 	}
@@ -989,7 +1227,7 @@ append_has(Builder *b, StrBuf *sb, const SearchNode *t, const Ref *ref)
 static bool
 append_free_text(Builder *b, StrBuf *sb, const SearchNode *t)
 {
-	Ref			ref = {false, b->ds->message, DS_TEXT};
+	Ref			ref = {false, b->ds->message, DS_TEXT, VIRT_NONE, false};
 	char	   *escaped;
 	StrBuf		pattern;
 	StrBuf		lhs;
@@ -1152,10 +1390,33 @@ append_scope(Builder *b, StrBuf *sb)
 	sb_append(sb, " OPERATOR(pg_catalog.<) $3::timestamptz");
 }
 
+/*
+ * The projects' slugs: the registered projects relation, as the user who
+ * runs the query sees it (grants and row-level security apply), restricted
+ * to the export's projects ($1) and made one row per id, so that the join
+ * never repeats an event.  A project the user cannot see has no slug.
+ */
+static void
+append_slug_join(Builder *b, StrBuf *sb)
+{
+	const Dataset *ds = b->ds;
+
+	sb_append(sb, " LEFT JOIN (SELECT DISTINCT ON (1) p.");
+	sb_append(sb, b->quote(ds->projects_id));
+	sb_append(sb, "::bigint AS id, p.");
+	sb_append(sb, b->quote(ds->project_slug));
+	sb_append(sb, "::text AS slug FROM ");
+	sb_append(sb, ds->projects_relation);
+	sb_append(sb, " AS p WHERE p.");
+	sb_append(sb, b->quote(ds->projects_id));
+	sb_append(sb, " OPERATOR(pg_catalog.=) ANY($1::bigint[]) ORDER BY 1) AS dp ON dp.id OPERATOR(pg_catalog.=) ");
+	append_column(b, sb, ds->project);
+}
+
 static bool
 append_environments(Builder *b, StrBuf *sb)
 {
-	Ref			ref = {false, b->ds->environment, DS_TEXT};
+	Ref			ref = {false, b->ds->environment, DS_TEXT, VIRT_NONE, false};
 
 	if (b->q->nenvironments == 0)
 		return true;
@@ -1274,11 +1535,22 @@ append_order_by(Builder *b, StrBuf *sb)
 		sb_append(sb, i > 0 ? ", " : " ORDER BY ");
 		if (pos > 0)
 			sb_appendf(sb, "%d", pos);
-		else if (!b->aggregate && (col = find_column(b->ds, trimmed)) != NULL)
+		else if (!b->aggregate &&
+				 ((col = find_column(b->ds, trimmed)) != NULL || is_alias(trimmed)))
 		{
-			Ref			ref = {false, col->name, col->type};
+			Ref			ref;
+			bool		found;
 
-			append_column(b, sb, col->name);
+			memset(&ref, 0, sizeof(ref));
+			if (!resolve_alias(b, trimmed, &ref, &found) ||
+				(!found && col == NULL && !unknown_field_error(b, trimmed)))
+			{
+				de_free(trimmed);
+				return false;
+			}
+			if (!found)
+				column_ref(&ref, col);
+			append_ref(b, sb, &ref, false);
 			append_json_cast(sb, &ref);
 		}
 		else
@@ -1289,8 +1561,8 @@ append_order_by(Builder *b, StrBuf *sb)
 			de_free(trimmed);
 			return false;
 		}
-		if (desc)
-			sb_append(sb, " DESC");
+		/* Sentry's storage sorts NULLs last in both directions */
+		sb_append(sb, desc ? " DESC NULLS LAST" : " NULLS LAST");
 		de_free(trimmed);
 	}
 	return true;
@@ -1333,6 +1605,7 @@ build(Builder *b, StrBuf *sql)
 {
 	const Dataset *ds = b->ds;
 	StrBuf		items;
+	StrBuf		rest;
 	bool		ok;
 
 	if (ds->project == NULL || ds->timestamp == NULL)
@@ -1346,26 +1619,31 @@ build(Builder *b, StrBuf *sql)
 		return false;
 
 	bind_scope(b);
+	/* the parts after FROM are built first: they tell whether to join */
 	sb_init(&items);
+	sb_init(&rest);
 	ok = append_select_list(b, &items);
 	if (ok)
+		append_scope(b, &rest);
+	ok = ok && append_environments(b, &rest) && append_where_search(b, &rest);
+	if (ok)
+		append_group_by(b, &rest);
+	ok = ok && append_order_by(b, &rest);
+	if (ok)
 	{
+		append_limit(b, &rest);
 		sb_append(sql, "SELECT ");
 		sb_append(sql, items.data);
 		sb_append(sql, " FROM ");
 		sb_append(sql, ds->relation);
 		sb_append(sql, " AS d");
-		append_scope(b, sql);
+		if (b->slug_join)
+			append_slug_join(b, sql);
+		sb_append(sql, rest.data);
 	}
 	sb_free(&items);
-	ok = ok && append_environments(b, sql) && append_where_search(b, sql);
-	if (!ok)
-		return false;
-	append_group_by(b, sql);
-	if (!append_order_by(b, sql))
-		return false;
-	append_limit(b, sql);
-	return true;
+	sb_free(&rest);
+	return ok;
 }
 
 bool

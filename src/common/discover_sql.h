@@ -26,6 +26,8 @@ typedef struct DsColumn
 {
 	char	   *name;
 	DsColumnType type;
+	bool		integer;		/* DS_NUMBER of an integer type (smallint,
+								 * integer, bigint) */
 } DsColumn;
 
 typedef struct Dataset
@@ -42,6 +44,26 @@ typedef struct Dataset
 	char	   *tags;
 	char	   *message;
 	char	   *user;
+
+	/*
+	 * Sentry's "issue" field: the column holding the issue's qualified short
+	 * id ("ACME-WEB-1A"), or else the column holding its per-project short-id
+	 * number, from which the short id is built as Sentry does (the project's
+	 * slug upper-cased, "-", the number in Sentry's base 32).  NULL when not
+	 * mapped.
+	 */
+	char	   *issue;
+	char	   *short_id;
+
+	/*
+	 * The registered projects relation (quoted) and its id column, when it
+	 * has a slug column (project_slug): then "project" and "project.name"
+	 * are the slug, read through a join with that relation (as the user who
+	 * runs the query), and "project.id" the id.  NULL without a slug column.
+	 */
+	char	   *projects_relation;
+	char	   *projects_id;
+	char	   *project_slug;
 } Dataset;
 
 typedef const char *(*QuoteIdentFn) (const char *ident);

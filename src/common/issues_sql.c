@@ -12,7 +12,8 @@
  *
  * The key "user" reads the dataset's user column (a JSON object with id,
  * email, username and ip_address) when it maps one, preferring a "user" tag
- * where there is one; any other key reads the tags column.
+ * where there is one, then id, username, email and ip (Sentry's EventUser
+ * order); any other key reads the tags column.
  */
 #include "issues_sql.h"
 
@@ -43,16 +44,26 @@ static const char *const user_headers[] = {
 	"times_seen", "last_seen", "first_seen"
 };
 
-/* The user column's fields: the value's prefix, and the JSON key. */
+/*
+ * The user column's fields: the value's prefix, and the JSON key.  The
+ * value is the first present in this order, Sentry's EventUser keyword order
+ * (id, username, email, ip); the columns after it keep the header's order
+ * (user_columns).
+ */
 static const struct
 {
 	const char *label;
 	const char *key;
 }			user_fields[] = {
 	{"id:", "id"},
-	{"email:", "email"},
 	{"username:", "username"},
+	{"email:", "email"},
 	{"ip:", "ip_address"}
+};
+
+/* The JSON keys of the columns id, email, username, ip_address. */
+static const char *const user_columns[] = {
+	"id", "email", "username", "ip_address"
 };
 
 static int
@@ -108,12 +119,12 @@ append_user_items(Builder *b, StrBuf *sb)
 		sb_appendf(sb, " OPERATOR(pg_catalog.->>) '%s')", user_fields[i].key);
 	}
 	sb_append(sb, ") AS c1, ");
-	for (int i = 0; i < NELEMS(user_fields); i++)
+	for (int i = 0; i < NELEMS(user_columns); i++)
 	{
 		sb_append(sb, "max(");
 		append_column(b, sb, ds->user);
 		sb_appendf(sb, " OPERATOR(pg_catalog.->>) '%s') AS c%d, ",
-				   user_fields[i].key, i + 2);
+				   user_columns[i], i + 2);
 	}
 }
 

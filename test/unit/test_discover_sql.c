@@ -21,44 +21,63 @@
 #define P_END "2026-11-28T01:02:03.000000Z"
 
 static DsColumn columns[] = {
-	{"id", DS_NUMBER},
-	{"project_id", DS_NUMBER},
-	{"ts", DS_TIMESTAMP},
-	{"environment", DS_TEXT},
-	{"message", DS_TEXT},
-	{"tags", DS_JSON},
-	{"user", DS_JSON},
-	{"group_id", DS_NUMBER},
-	{"duration", DS_NUMBER},
-	{"transaction", DS_TEXT},
-	{"handled", DS_BOOL},
-	{"release", DS_OTHER},
-	{"we\"ird", DS_TEXT},
-	{"level", DS_TEXT},
+	{"id", DS_NUMBER, true},
+	{"project_id", DS_NUMBER, true},
+	{"ts", DS_TIMESTAMP, false},
+	{"environment", DS_TEXT, false},
+	{"message", DS_TEXT, false},
+	{"tags", DS_JSON, false},
+	{"user", DS_JSON, false},
+	{"group_id", DS_NUMBER, true},
+	{"duration", DS_NUMBER, false},
+	{"transaction", DS_TEXT, false},
+	{"handled", DS_BOOL, false},
+	{"release", DS_OTHER, false},
+	{"we\"ird", DS_TEXT, false},
+	{"level", DS_TEXT, false},
 };
 
 static Dataset full_ds = {
 	"discover", "\"app\".\"events\"", sizeof(columns) / sizeof(columns[0]),
 	columns, "project_id", "ts", "environment", "group_id", "tags",
-	"message", "user"
+	"message", "user", NULL, NULL, NULL, NULL, NULL
 };
 
 /* no tags, message or environment; release is the timestamp, as text */
 static DsColumn bare_columns[] = {
-	{"pid", DS_NUMBER},
-	{"at", DS_TIMESTAMP},
-	{"env", DS_OTHER},
-	{"body", DS_JSON},
+	{"pid", DS_NUMBER, true},
+	{"at", DS_TIMESTAMP, false},
+	{"env", DS_OTHER, false},
+	{"body", DS_JSON, false},
 };
 
 static Dataset bare_ds = {
 	"bare", "\"bare\"", 4, bare_columns, "pid", "at", NULL, NULL, NULL, NULL,
-	NULL
+	NULL, NULL, NULL, NULL, NULL, NULL
 };
 
 static Dataset other_env_ds = {
 	"envs", "\"envs\"", 4, bare_columns, "pid", "at", "env", NULL, NULL,
-	"body", NULL
+	"body", NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+/* the application's short ids: a column, or numbers and the projects' slugs */
+static Dataset issue_column_ds = {
+	"issues", "\"app\".\"events\"", sizeof(columns) / sizeof(columns[0]),
+	columns, "project_id", "ts", "environment", "group_id", "tags",
+	"message", "user", "transaction", NULL, NULL, NULL, NULL
+};
+
+static Dataset short_id_ds = {
+	"shortids", "\"app\".\"events\"", sizeof(columns) / sizeof(columns[0]),
+	columns, "project_id", "ts", "environment", "group_id", "tags",
+	"message", "user", NULL, "id", "\"app\".\"projects\"", "pk", "slug"
+};
+
+static Dataset short_id_no_slug_ds = {
+	"noslug", "\"app\".\"events\"", sizeof(columns) / sizeof(columns[0]),
+	columns, "project_id", "ts", "environment", "group_id", "tags",
+	"message", "user", NULL, "id", NULL, NULL, NULL
 };
 
 #define FROM_WHERE " FROM \"app\".\"events\" AS d WHERE d.\"project_id\" " \
@@ -87,7 +106,7 @@ static const SqlCase sql_cases[] = {
 		"plain columns",
 		{"id", "message", "we\"ird", "user"}, {0}, "", {"user"}, {0}, 0,
 		"SELECT d.\"id\" AS c1, d.\"message\" AS c2, d.\"we\"\"ird\" AS c3, "
-		"d.\"user\"::jsonb AS c4" FROM_WHERE " ORDER BY 4",
+		"d.\"user\"::jsonb AS c4" FROM_WHERE " ORDER BY 4 NULLS LAST",
 		{0},
 		{"id", "message", "we\"ird", "user"}
 	},
@@ -105,7 +124,7 @@ static const SqlCase sql_cases[] = {
 		"tags[os]"}, {0}, "", {"-count()"}, {0}, 0,
 		"SELECT d.\"transaction\" AS c1, count(*) AS c2, count(d.\"id\") AS c3, "
 		"count(DISTINCT " TAG(4) ") AS c4, " TAG(5) " AS c5" FROM_WHERE
-		" GROUP BY 1, 5 ORDER BY 2 DESC",
+		" GROUP BY 1, 5 ORDER BY 2 DESC NULLS LAST",
 		{"browser", "os"},
 		{"transaction", "count", "count_id", "count_unique_tags_browser", "tags[os]"}
 	},
@@ -117,7 +136,7 @@ static const SqlCase sql_cases[] = {
 		"count_unique(user) as users", "min(tags[x])"},
 		{0}, "", {0}, {0}, 0,
 		"SELECT min(d.\"duration\") AS c1, max(d.\"ts\") AS c2, "
-		"avg(d.\"duration\") AS c3, sum(d.\"duration\") AS c4, "
+		"avg(d.\"duration\")::float8 AS c3, sum(d.\"duration\") AS c4, "
 		"percentile_cont($4::float8) WITHIN GROUP (ORDER BY d.\"duration\") AS c5, "
 		"percentile_cont($5::float8) WITHIN GROUP (ORDER BY d.\"duration\") AS c6, "
 		"percentile_cont($6::float8) WITHIN GROUP (ORDER BY d.\"duration\") AS c7, "
@@ -137,12 +156,13 @@ static const SqlCase sql_cases[] = {
 		"p95(duration) - count()"},
 		"", {"equation|count() / 2", "-equation[1]"}, {0}, 0,
 		"SELECT d.\"transaction\" AS c1, count(*) AS c2, " TAG(4) " AS c3, "
-		"((count(*))::numeric / NULLIF($5::numeric, 0)) AS c4, "
-		"(((count(DISTINCT d.\"id\"))::numeric * $6::numeric) / NULLIF((count(*))::numeric, 0)) AS c5, "
-		"(" SAFE_NUM(TAG(4)) " + $7::numeric) AS c6, "
-		"((percentile_cont($8::float8) WITHIN GROUP (ORDER BY d.\"duration\"))::numeric"
-		" - (count(*))::numeric) AS c7"
-		FROM_WHERE " GROUP BY 1, 3, 6 ORDER BY 4, 5 DESC",
+		"((count(*))::numeric::float8 / NULLIF($5::float8, 0)) AS c4, "
+		"(((count(DISTINCT d.\"id\"))::numeric::float8 * $6::float8) / "
+		"NULLIF((count(*))::numeric::float8, 0)) AS c5, "
+		"((" SAFE_NUM(TAG(4)) ")::float8 + $7::float8) AS c6, "
+		"((percentile_cont($8::float8) WITHIN GROUP (ORDER BY d.\"duration\"))::float8"
+		" - (count(*))::numeric::float8) AS c7"
+		FROM_WHERE " GROUP BY 1, 3, 6 ORDER BY 4 NULLS LAST, 5 DESC NULLS LAST",
 		{"k", "2", "100", "-1.5", "0.95"},
 		{"transaction", "count", "tags[k]", "count() / 2",
 		"count_unique(id) * 100 / count()", "tags[k] + -1.5", "p95(duration) - count()"}
@@ -151,7 +171,7 @@ static const SqlCase sql_cases[] = {
 		"equation grouped with plain column",
 		{"duration", "count()"}, {"duration * count()"}, "", {0}, {0}, 0,
 		"SELECT d.\"duration\" AS c1, count(*) AS c2, "
-		"(d.\"duration\"::numeric * (count(*))::numeric) AS c3" FROM_WHERE
+		"(d.\"duration\"::float8 * (count(*))::numeric::float8) AS c3" FROM_WHERE
 		" GROUP BY 1",
 		{0},
 		{"duration", "count", "duration * count()"}
@@ -159,16 +179,56 @@ static const SqlCase sql_cases[] = {
 	{
 		"equation over a role name",
 		{"id"}, {"project + 1"}, "", {0}, {0}, 0,
-		"SELECT d.\"id\" AS c1, (d.\"project_id\"::numeric + $4::numeric) AS c2"
+		"SELECT d.\"id\" AS c1, (d.\"project_id\"::numeric::float8 + $4::float8) AS c2"
 		FROM_WHERE,
 		{"1"},
 		{"id", "project + 1"}
 	},
 	{
+		/* Sentry's storage: integers stay integers under + - *, a number
+		 * written in the equation is a float, "/" gives a float */
+		"integer and float equations",
+		{"transaction", "count()"},
+		{"count() + count_unique(id) - count(id)", "sum(id) * count()",
+		"count() * 2", "sum(id) / count()", "avg(id) + count()"},
+		"", {0}, {0}, 0,
+		"SELECT d.\"transaction\" AS c1, count(*) AS c2, "
+		"(((count(*))::numeric + (count(DISTINCT d.\"id\"))::numeric) - "
+		"(count(d.\"id\"))::numeric) AS c3, "
+		"((sum(d.\"id\"))::numeric * (count(*))::numeric) AS c4, "
+		"((count(*))::numeric::float8 * $4::float8) AS c5, "
+		"((sum(d.\"id\"))::numeric::float8 / NULLIF((count(*))::numeric::float8, 0)) AS c6, "
+		"((avg(d.\"id\")::float8)::float8 + (count(*))::numeric::float8) AS c7"
+		FROM_WHERE " GROUP BY 1",
+		{"2"},
+		{"transaction", "count", "count() + count_unique(id) - count(id)",
+		"sum(id) * count()", "count() * 2", "sum(id) / count()", "avg(id) + count()"}
+	},
+	{
+		"integer row equation",
+		{"id"}, {"id - group_id", "id - duration"}, "", {0}, {0}, 0,
+		"SELECT d.\"id\" AS c1, (d.\"id\"::numeric - d.\"group_id\"::numeric) AS c2, "
+		"(d.\"id\"::numeric::float8 - d.\"duration\"::float8) AS c3" FROM_WHERE,
+		{0},
+		{"id", "id - group_id", "id - duration"}
+	},
+	{
+		/* without a slug column: project is the id, project.id too */
+		"project and issue.id without slugs",
+		{"project", "project.id", "issue.id"}, {0}, "issue.id:7 project.id:1",
+		{"-project.id"}, {0}, 0,
+		"SELECT d.\"project_id\" AS c1, d.\"project_id\" AS c2, d.\"group_id\" AS c3"
+		FROM_WHERE " AND (d.\"group_id\" = $4::numeric AND d.\"project_id\" = $5::numeric)"
+		" ORDER BY 2 DESC NULLS LAST",
+		{"7", "1"},
+		{"project", "project.id", "issue.id"}
+	},
+	{
 		"non-aggregate equation",
 		{"id"}, {"(duration + 1) * 2"}, "", {"-id", "ts", "-user"}, {0}, 0,
-		"SELECT d.\"id\" AS c1, ((d.\"duration\"::numeric + $4::numeric) * $5::numeric)"
-		" AS c2" FROM_WHERE " ORDER BY 1 DESC, d.\"ts\", d.\"user\"::jsonb DESC",
+		"SELECT d.\"id\" AS c1, ((d.\"duration\"::float8 + $4::float8) * $5::float8)"
+		" AS c2" FROM_WHERE " ORDER BY 1 DESC NULLS LAST, d.\"ts\" NULLS LAST, "
+		"d.\"user\"::jsonb DESC NULLS LAST",
 		{"1", "2"},
 		{"id", "(duration + 1) * 2"}
 	},
@@ -177,7 +237,7 @@ static const SqlCase sql_cases[] = {
 		{"count() as n", "transaction"}, {0}, "", {"n", "-count() as n", " -transaction "},
 		{0}, 5,
 		"SELECT count(*) AS c1, d.\"transaction\" AS c2" FROM_WHERE
-		" GROUP BY 2 ORDER BY 1, 1 DESC, 2 DESC LIMIT $4::bigint",
+		" GROUP BY 2 ORDER BY 1 NULLS LAST, 1 DESC NULLS LAST, 2 DESC NULLS LAST LIMIT $4::bigint",
 		{"6"},
 		{"n", "transaction"}
 	},
@@ -316,6 +376,16 @@ static const ErrCase err_cases[] = {
 	"Unknown field \"nope\" for dataset \"discover\""},
 	{"tag field without tags", &bare_ds, {"tags[x]"}, {0}, "", {0}, {0},
 	"Dataset \"bare\" has no tags column"},
+	{"project.name without slugs", &full_ds, {"project.name"}, {0}, "", {0}, {0},
+	"project.name needs the projects' slug column"},
+	{"issue without a short id", &full_ds, {"id", "issue"}, {0}, "", {0}, {0},
+	"Dataset \"discover\" has no issue short-id column"},
+	{"issue search without a short id", &full_ds, {"id"}, {0}, "issue:ACME-1", {0}, {0},
+	"Dataset \"discover\" has no issue short-id column"},
+	{"short id without slugs", &short_id_no_slug_ds, {"issue"}, {0}, "", {0}, {0},
+	"issue needs the projects' slug column to build short ids"},
+	{"issue.id without group", &bare_ds, {"issue.id"}, {0}, "", {0}, {0},
+	"Unknown field \"issue.id\" for dataset \"bare\""},
 	{"tag search without tags", &bare_ds, {"pid"}, {0}, "tags[x]:1", {0}, {0},
 	"Dataset \"bare\" has no tags column"},
 	{"unknown key without tags", &bare_ds, {"pid"}, {0}, "browser:x", {0}, {0},
@@ -500,7 +570,7 @@ test_role_names(void **state)
 						"d.\"pid\" OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND d.\"at\" "
 						"OPERATOR(pg_catalog.>=) $2::timestamptz"
 						" AND d.\"at\" OPERATOR(pg_catalog.<) $3::timestamptz AND (d.\"env\"::text = $4)"
-						" ORDER BY d.\"at\" DESC");
+						" ORDER BY d.\"at\" DESC NULLS LAST");
 	assert_string_equal(bq.headers[0], "project");
 	assert_string_equal(bq.headers[1], "environment");
 	built_query_clear(&bq);
@@ -763,6 +833,109 @@ test_many_terms(void **state)
 	sb_free(&query);
 }
 
+/* Sentry's base 32 of d."id", as the builder writes it */
+static void
+append_b32(StrBuf *sb)
+{
+	sb_append(sb, "CASE WHEN (d.\"id\")::bigint >= 0 THEN COALESCE(NULLIF(pg_catalog.ltrim(");
+	for (int shift = 60; shift >= 0; shift -= 5)
+		sb_appendf(sb, "%spg_catalog.substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', "
+				   "(((d.\"id\")::bigint >> %d) & 31)::integer + 1, 1)",
+				   shift < 60 ? " || " : "", shift);
+	sb_append(sb, ", '0'), ''), '0') END");
+}
+
+/*
+ * With the projects' slug column: project and project.name are the slug
+ * (through one join, restricted to the export's projects), project.id the
+ * id, issue the short id built from the slug, issue.id the group; in
+ * fields, search and sort alike.
+ */
+static void
+test_slugs_and_short_ids(void **state)
+{
+	const char *fields[] = {"project", "project.name", "project.id", "issue",
+	"issue.id", NULL};
+	const char *sort[] = {"-project", "issue", NULL};
+	const char *none[] = {NULL};
+	DiscoverQuery q;
+	BuiltQuery	bq;
+	DeError		err = {0};
+	StrBuf		want;
+	StrBuf		issue;
+
+	(void) state;
+	sb_init(&issue);
+	sb_append(&issue, "COALESCE(pg_catalog.upper(dp.slug) || '-' || ");
+	append_b32(&issue);
+	sb_append(&issue, ", 'unknown')");
+	sb_init(&want);
+	sb_appendf(&want, "SELECT dp.slug AS c1, dp.slug AS c2, d.\"project_id\" AS c3, "
+			   "%s AS c4, d.\"group_id\" AS c5 FROM \"app\".\"events\" AS d "
+			   "LEFT JOIN (SELECT DISTINCT ON (1) p.\"pk\"::bigint AS id, "
+			   "p.\"slug\"::text AS slug FROM \"app\".\"projects\" AS p WHERE p.\"pk\" "
+			   "OPERATOR(pg_catalog.=) ANY($1::bigint[]) ORDER BY 1) AS dp ON dp.id "
+			   "OPERATOR(pg_catalog.=) d.\"project_id\" WHERE d.\"project_id\" "
+			   "OPERATOR(pg_catalog.=) ANY($1::bigint[]) AND d.\"ts\" OPERATOR(pg_catalog.>=) "
+			   "$2::timestamptz AND d.\"ts\" OPERATOR(pg_catalog.<) $3::timestamptz AND "
+			   "(dp.slug = $4 AND %s = $5 AND d.\"project_id\" = $6::numeric) "
+			   "ORDER BY 1 DESC NULLS LAST, 4 NULLS LAST",
+			   issue.data, issue.data);
+	make_query(&q, &short_id_ds, fields, none,
+			   "project:backend issue:BACKEND-1A project.id:1", sort, none, 0);
+	if (!discover_build(&q, quote_always, &bq, &err))
+		fail_msg("%s", err.message);
+	assert_string_equal(bq.sql, want.data);
+	assert_int_equal(bq.nparams, 6);
+	assert_string_equal(bq.params[3], "backend");
+	assert_string_equal(bq.params[4], "BACKEND-1A");
+	assert_string_equal(bq.headers[0], "project");
+	assert_string_equal(bq.headers[1], "project.name");
+	assert_string_equal(bq.headers[3], "issue");
+	built_query_clear(&bq);
+
+	/* not selected: the sort reads the slug too; no join when unused */
+	{
+		const char *f2[] = {"id", NULL};
+		const char *s2[] = {"project", NULL};
+
+		make_query(&q, &short_id_ds, f2, none, "", s2, none, 0);
+		if (!discover_build(&q, quote_always, &bq, &err))
+			fail_msg("%s", err.message);
+		assert_non_null(strstr(bq.sql, "LEFT JOIN"));
+		assert_non_null(strstr(bq.sql, " ORDER BY dp.slug NULLS LAST"));
+		built_query_clear(&bq);
+		make_query(&q, &short_id_ds, f2, none, "", f2, none, 0);
+		if (!discover_build(&q, quote_always, &bq, &err))
+			fail_msg("%s", err.message);
+		assert_null(strstr(bq.sql, "JOIN"));
+		built_query_clear(&bq);
+	}
+	sb_free(&want);
+	sb_free(&issue);
+}
+
+/* A registered short-id column is written as is, "unknown" when NULL. */
+static void
+test_issue_column(void **state)
+{
+	const char *fields[] = {"issue", "count()", NULL};
+	const char *none[] = {NULL};
+	DiscoverQuery q;
+	BuiltQuery	bq;
+	DeError		err = {0};
+
+	(void) state;
+	make_query(&q, &issue_column_ds, fields, none, "has:issue", none, none, 0);
+	if (!discover_build(&q, quote_always, &bq, &err))
+		fail_msg("%s", err.message);
+	assert_string_equal(bq.sql,
+						"SELECT COALESCE(d.\"transaction\"::text, 'unknown') AS c1, count(*) AS c2"
+						FROM_WHERE " AND (d.\"transaction\" IS NOT NULL)"
+						" GROUP BY 1");
+	built_query_clear(&bq);
+}
+
 int
 main(void)
 {
@@ -774,6 +947,8 @@ main(void)
 	CASE_TEST(&list, test_empty_projects_and_huge_limit);
 	CASE_TEST(&list, test_environment_cast);
 	CASE_TEST(&list, test_role_names);
+	CASE_TEST(&list, test_slugs_and_short_ids);
+	CASE_TEST(&list, test_issue_column);
 	CASE_TEST(&list, test_injection);
 	CASE_TEST(&list, test_many_terms);
 	CASE_TEST(&list, test_parsed_by_caller);

@@ -18,27 +18,32 @@
  * timestamp, environment, group, tags, message, user */
 static Dataset full_ds = {
 	"discover", "\"app\".\"events\"", 0, NULL,
-	"project_id", "ts", "env", "group_id", "tags", "message", "user"
+	"project_id", "ts", "env", "group_id", "tags", "message", "user",
+	NULL, NULL, NULL, NULL, NULL
 };
 
 static Dataset no_user_ds = {
 	"nouser", "\"nouser\"", 0, NULL,
-	"project_id", "ts", NULL, "group_id", "tags", NULL, NULL
+	"project_id", "ts", NULL, "group_id", "tags", NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL
 };
 
 static Dataset user_only_ds = {
 	"useronly", "\"s\".\"useronly\"", 0, NULL,
-	"pid", "at", NULL, "issue", NULL, NULL, "u"
+	"pid", "at", NULL, "issue", NULL, NULL, "u",
+	NULL, NULL, NULL, NULL, NULL
 };
 
 static Dataset no_group_ds = {
 	"nogroup", "\"nogroup\"", 0, NULL,
-	"project_id", "ts", "env", NULL, "tags", NULL, "user"
+	"project_id", "ts", "env", NULL, "tags", NULL, "user",
+	NULL, NULL, NULL, NULL, NULL
 };
 
 static Dataset no_tags_ds = {
 	"notags", "\"notags\"", 0, NULL,
-	"project_id", "ts", "env", "group_id", NULL, NULL, NULL
+	"project_id", "ts", "env", "group_id", NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL
 };
 
 #define TAIL(rel, ts, project, group) \
@@ -52,8 +57,8 @@ static Dataset no_tags_ds = {
 
 #define USER_ITEMS(u) \
 	"'id:' || (d.\"" u "\" OPERATOR(pg_catalog.->>) 'id'), " \
-	"'email:' || (d.\"" u "\" OPERATOR(pg_catalog.->>) 'email'), " \
 	"'username:' || (d.\"" u "\" OPERATOR(pg_catalog.->>) 'username'), " \
+	"'email:' || (d.\"" u "\" OPERATOR(pg_catalog.->>) 'email'), " \
 	"'ip:' || (d.\"" u "\" OPERATOR(pg_catalog.->>) 'ip_address')) AS c1, " \
 	"max(d.\"" u "\" OPERATOR(pg_catalog.->>) 'id') AS c2, " \
 	"max(d.\"" u "\" OPERATOR(pg_catalog.->>) 'email') AS c3, " \
