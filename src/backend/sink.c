@@ -498,10 +498,11 @@ fill_cells(ExportSink *sink, TupleTableSlot *slot)
 				output_cell(sink, i, value, cell);
 				break;
 			case COL_PYFLOAT:
-				StaticAssertStmt(DE_PYFLOAT_BUFSIZE <= 40, "buffer too small");
-				de_format_pyfloat(DatumGetFloat8(value), tsbufs[i]);
+				StaticAssertStmt(DE_PYFLOAT_BUFSIZE <= SINK_CELL_BUF, "buffer too small");
+				de_format_pyfloat(DatumGetFloat8(value), sink->cellbufs[i]);
 				cell->kind = DE_CELL_NUMBER;
-				cell->text = tsbufs[i];
+				cell->text = sink->cellbufs[i];
+				cell->len = strlen(cell->text);
 				break;
 			case COL_JSON:
 				cell->kind = DE_CELL_JSON;
