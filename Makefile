@@ -7,6 +7,7 @@ EXTVERSION = 0.2
 # Server-independent modules: also linked into test/unit and the fuzzers.
 PURE_SRCS = src/common/pure.c src/common/dom.c src/common/dates.c src/common/encode.c src/common/fields.c \
 	src/common/search.c src/common/payload.c src/common/discover_sql.c src/common/issues_sql.c
+PURE_SRCS += src/common/parquet.c
 
 # Modules that live in the server.
 SERVER_SRCS = src/backend/pure_mem_pg.c src/backend/dataexport.c src/backend/settings.c src/backend/spi_owner.c src/backend/pending.c \
@@ -21,6 +22,7 @@ SERVER_SRCS += src/backend/scanner.c
 SERVER_SRCS += src/backend/validate.c
 SERVER_SRCS += src/backend/dedupe.c
 SERVER_SRCS += src/backend/extversion.c
+SERVER_SRCS += src/backend/parquet_sink.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -49,6 +51,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
 SHLIB_LINK = -lz
+SHLIB_LINK += -lzstd
 PG_CPPFLAGS = -I$(srcdir)/src/common -I$(srcdir)/src/backend
 # -Werror is not forced on users' builds: CI and test/run_all.sh add it
 # through PGXS's COPT hook ("make COPT=-Werror").
@@ -88,6 +91,8 @@ UNIT_PURE_OBJS += $(UNIT_BUILD)/dom_from_jsonapi.o
 UNIT_PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir-server)
 UNIT_PG_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) \
 	-lpgcommon -lpgport -lm
+# parquet.c compresses its pages
+UNIT_PG_LIBS += -lzstd -lz
 UNIT_LIB = $(UNIT_BUILD)/libpure.a
 
 $(UNIT_LIB): $(UNIT_PURE_OBJS)

@@ -21,6 +21,7 @@
 #include "utils/syscache.h"
 
 #include "dataexport.h"
+#include "extversion.h"
 #include "payload.h"
 #include "registry.h"
 #include "runquery.h"
@@ -197,6 +198,9 @@ validate_sql(ExportRequest *req)
 void
 de_validate_request(ExportRequest *req)
 {
+	/* the 0.1 schema's CHECK constraint knows no parquet */
+	if (req->format == DE_FORMAT_PARQUET)
+		de_require_schema(2, "\"format\": \"parquet\"");
 	switch (req->type)
 	{
 		case EQT_DISCOVER:

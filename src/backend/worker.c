@@ -148,7 +148,8 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 		job->environments = row.environments;
 		job->nenvironments = row.nenvironments;
 		job->row_limit = row.row_limit;
-		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
+		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL :
+			strcmp(row.format, "parquet") == 0 ? DE_FORMAT_PARQUET : DE_FORMAT_CSV;
 		job->compression = strcmp(row.compression, "gzip") == 0 ?
 			DE_COMPRESSION_GZIP : DE_COMPRESSION_NONE;
 		job->created = row.date_created;
