@@ -555,6 +555,11 @@ test_request_fields_top_level(void **state)
 	assert_string_equal(req.environments[0], "prod");
 	export_request_clear(&req);
 
+	assert_true(normalize(SQL_TOP("'format':'parquet','compression':'gzip'"), NOW, &req, &err));
+	assert_int_equal(req.format, DE_FORMAT_PARQUET);
+	assert_int_equal(req.compression, DE_COMPRESSION_GZIP);
+	export_request_clear(&req);
+
 	/* DRF's IntegerField: whitespace, sign, a zero fraction */
 	assert_true(normalize(SQL_TOP("'organization':' +7 ','limit':5.0,'environment':['a','b'],"
 								  "'format':'csv','compression':'none'"),
