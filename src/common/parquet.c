@@ -406,12 +406,15 @@ compress_body(PqWriter *w, DeError *err)
 			}
 		case PQ_CODEC_GZIP:
 			{
-				uLong		bound = deflateBound(&w->zs, (uLong) src->len);
+				uLong		bound;
 				int			rc;
 
-				sb_reserve(dst, bound);
+				/* reset first: a finished stream's bound leaves out the
+				 * gzip header and trailer */
 				if (deflateReset(&w->zs) != Z_OK)
 					return de_error(err, DE_ERR_INVALID, "gzip compression failed");
+				bound = deflateBound(&w->zs, (uLong) src->len);
+				sb_reserve(dst, bound);
 				w->zs.next_in = (Bytef *) src->data;
 				w->zs.avail_in = (uInt) src->len;
 				w->zs.next_out = (Bytef *) dst->data;
@@ -858,8 +861,8 @@ pq_put_decimal_text(PqWriter *w, int col, const char *text, DeError *err)
 	}
 	if (!seen || *p != '\0')
 		return de_error(err, DE_ERR_INVALID,
-						"\"%s\" is not a finite decimal number for Parquet DECIMAL column \"%s\"",
-						text, c->spec.name);
+						"\"%s\" is not a finite decimal number for Parquet DECIMAL(%d, %d) column \"%s\"",
+						text, c->spec.precision, c->spec.scale, c->spec.name);
 	for (; frac < c->spec.scale; frac++)
 		mag *= 10;
 	if (round_up)

@@ -14,6 +14,11 @@
 //   ts: microseconds since 1970 (UTC for timestamptz), or [-]infinity
 //   date: days since 1970-01-01, or [-]infinity
 //
+// With "csv": PATH, DuckDB also reads that CSV export of the same rows and
+// every Parquet value, cast to VARCHAR, must equal the CSV field (reader
+// "duckdb-csv"); meant for columns whose DuckDB text is PostgreSQL's
+// (integers, text).
+//
 // Prints one JSON line per reader: {"reader", "ok", "rows", "values",
 // "row_groups", "codecs", "types", "mismatches"} and exits 1 unless every
 // reader agrees on every value.
@@ -123,9 +128,11 @@ async function readDuckdb() {
   if (desc.length !== columns.length)
     result.mismatches.push(`${desc.length} columns, expected ${columns.length}`);
   const meta = (await con.runAndReadAll(
-    `SELECT count(DISTINCT row_group_id), string_agg(DISTINCT compression, ',') FROM parquet_metadata(${path})`)).getRows();
+    `SELECT count(DISTINCT row_group_id), string_agg(DISTINCT compression, ','), ` +
+    `max(total_uncompressed_size) FROM parquet_metadata(${path})`)).getRows();
   result.row_groups = Number(meta[0][0]);
   result.codecs = meta[0][1];
+  result.max_chunk_bytes = meta[0][2] === null ? 0 : Number(meta[0][2]);
   compare('duckdb', (await con.runAndReadAll(`SELECT * FROM read_parquet(${path})`)).getRows(), result);
   return result;
 }
@@ -153,11 +160,41 @@ async function readHyparquet() {
   return result;
 }
 
+async function compareCsv() {
+  const result = { reader: 'duckdb-csv', rows: 0, values: 0, mismatches: [] };
+  const con = await (await DuckDBInstance.create(':memory:')).connect();
+  const q = p => `'${p.replaceAll("'", "''")}'`;
+  const pq = await con.runAndReadAll(
+    `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet(${q(file)})`);
+  const csv = await con.runAndReadAll(
+    `SELECT * FROM read_csv(${q(expected.csv)}, header = true, all_varchar = true, ` +
+    `allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"')`);
+  const pqNames = pq.columnNames();
+  const csvNames = csv.columnNames();
+  result.columns = pqNames;
+  if (JSON.stringify(pqNames) !== JSON.stringify(csvNames))
+    result.mismatches.push(`Parquet columns ${JSON.stringify(pqNames)}, CSV header ${JSON.stringify(csvNames)}`);
+  const a = pq.getRows();
+  const b = csv.getRows();
+  result.rows = a.length;
+  if (a.length !== b.length) result.mismatches.push(`${a.length} Parquet rows, ${b.length} CSV rows`);
+  for (let r = 0; r < Math.min(a.length, b.length); r++)
+    for (let c = 0; c < pqNames.length; c++) {
+      result.values++;
+      if (a[r][c] !== b[r][c] && result.mismatches.length < 20)
+        result.mismatches.push(`row ${r} ${pqNames[c]}: Parquet ${a[r][c]}, CSV ${b[r][c]}`);
+    }
+  return result;
+}
+
 let ok = true;
-for (const reader of expected.readers ?? ['duckdb', 'hyparquet']) {
+const readers = expected.readers ?? ['duckdb', 'hyparquet'];
+if (expected.csv) readers.push('duckdb-csv');
+for (const reader of readers) {
   let result;
   try {
-    result = reader === 'duckdb' ? await readDuckdb() : await readHyparquet();
+    result = reader === 'duckdb' ? await readDuckdb() :
+      reader === 'hyparquet' ? await readHyparquet() : await compareCsv();
   } catch (e) {
     result = { reader, rows: 0, values: 0, mismatches: [`${reader} failed: ${e.stack ?? e}`] };
   }
