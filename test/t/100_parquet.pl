@@ -358,6 +358,35 @@ is($rec->{state}, 'failed', 'no columns: failed');
 like($rec->{errorDetail}, qr/a Parquet file needs at least one column/,
 	'no columns: the detail says why');
 
+# ---- a LATIN1 database: names and text become UTF-8 ----
+
+$node->safe_psql('postgres',
+	"CREATE DATABASE latin TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'");
+$node->safe_psql('latin', 'CREATE EXTENSION dataexport');
+# (Unicode escapes: the SQL text itself stays ASCII on its way through psql)
+my $latin_sql = q{SELECT 1 AS id, U&'h\00E9llo \00BD' AS U&"na\00EFve"};
+my $latin = $json->decode(
+	$node->safe_psql(
+		'latin',
+		"SELECT dataexport_create(\$p\$"
+		  . sql_payload($latin_sql, format => 'parquet')
+		  . "\$p\$)"));
+$latin = $json->decode($node->safe_psql('latin',
+	"SELECT dataexport_wait($latin->{id}, '60 s')"));
+is($latin->{state}, 'succeeded', 'LATIN1 database: succeeded');
+$path = "$tmp/latin.parquet";
+$node->safe_psql('latin', "SELECT lo_export($latin->{fileOid}, '$path')");
+$res = read_back(
+	$path,
+	{
+		columns => [
+			{ name => 'id', kind => 'int' },
+			{ name => "na\xc3\xafve", kind => 'text', duckdb => 'VARCHAR' }
+		],
+		rows => [ [ '1', "h\xc3\xa9llo \xc2\xbd" ] ]
+	});
+readers_agree($res, 'LATIN1 database', 1, 2);
+
 # ---- a 0.1 schema refuses parquet ----
 
 $node->safe_psql('postgres', 'CREATE DATABASE old');
