@@ -71,6 +71,13 @@ typedef struct PqColumn
 	StrBuf		chunk;
 	int64_t		chunk_values;
 	int64_t		chunk_uncompressed;
+	/* the chunk's Statistics: NULLs, and min/max of INT32/INT64 columns
+	 * (signed order: integers, DATE, TIMESTAMP, DECIMAL; the other types
+	 * have none, as floats' NaN and strings' order have rules of their own) */
+	int64_t		null_count;
+	bool		has_minmax;
+	int64_t		min;
+	int64_t		max;
 	bool		put;			/* a value was given for the current row */
 } PqColumn;
 
@@ -732,7 +739,22 @@ add_level(PqWriter *w, PqColumn *c, uint8_t level)
 void
 pq_put_null(PqWriter *w, int col)
 {
+	w->cols[col].null_count++;
 	add_level(w, &w->cols[col], 0);
+}
+
+static void
+track_minmax(PqColumn *c, int64_t v)
+{
+	if (!c->has_minmax)
+	{
+		c->has_minmax = true;
+		c->min = c->max = v;
+	}
+	else if (v < c->min)
+		c->min = v;
+	else if (v > c->max)
+		c->max = v;
 }
 
 void
@@ -758,6 +780,7 @@ pq_put_int32(PqWriter *w, int col, int32_t v)
 
 	put_le32(&c->values, (uint32_t) v);
 	w->rg_bytes += 4;
+	track_minmax(c, v);
 	add_level(w, c, 1);
 }
 
@@ -768,6 +791,7 @@ pq_put_int64(PqWriter *w, int col, int64_t v)
 
 	put_le64(&c->values, (uint64_t) v);
 	w->rg_bytes += 8;
+	track_minmax(c, v);
 	add_level(w, c, 1);
 }
 
@@ -1002,6 +1026,22 @@ flush_row_group(PqWriter *w, DeError *err)
 		tw_i64(&tw, 6, c->chunk_uncompressed);
 		tw_i64(&tw, 7, (int64_t) c->chunk.len);
 		tw_i64(&tw, 9, (int64_t) chunk_offset);
+		tw_struct(&tw, 12);		/* Statistics */
+		tw_i64(&tw, 3, c->null_count);
+		if (c->has_minmax)
+		{
+			char		v[8];
+			size_t		n = c->spec.physical == PQ_INT32 ? 4 : 8;
+
+			/* max_value and min_value, PLAIN encoded */
+			for (size_t k = 0; k < n; k++)
+				v[k] = (char) (((uint64_t) c->max >> (8 * k)) & 0xff);
+			tw_binary(&tw, 5, v, n);
+			for (size_t k = 0; k < n; k++)
+				v[k] = (char) (((uint64_t) c->min >> (8 * k)) & 0xff);
+			tw_binary(&tw, 6, v, n);
+		}
+		tw_pop(&tw);
 		tw_pop(&tw);
 		tw_pop(&tw);
 
@@ -1010,6 +1050,8 @@ flush_row_group(PqWriter *w, DeError *err)
 		sb_reset(&c->chunk);
 		c->chunk_values = 0;
 		c->chunk_uncompressed = 0;
+		c->null_count = 0;
+		c->has_minmax = false;
 	}
 	tw_i64(&tw, 2, total_uncompressed);
 	tw_i64(&tw, 3, w->rg_rows);

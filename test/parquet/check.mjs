@@ -14,6 +14,10 @@
 //   ts: microseconds since 1970 (UTC for timestamptz), or [-]infinity
 //   date: days since 1970-01-01, or [-]infinity
 //
+// With "queries": [[SQL, TEXT], ...], DuckDB runs each SQL over the file as
+// the view "f" and the first column of its one row, as text, must be TEXT
+// (filters that DuckDB may answer with the row groups' statistics).
+//
 // With "csv": PATH, DuckDB also reads that CSV export of the same rows and
 // every Parquet value, cast to VARCHAR, must equal the CSV field (reader
 // "duckdb-csv"); meant for columns whose DuckDB text is PostgreSQL's
@@ -129,11 +133,22 @@ async function readDuckdb() {
     result.mismatches.push(`${desc.length} columns, expected ${columns.length}`);
   const meta = (await con.runAndReadAll(
     `SELECT count(DISTINCT row_group_id), string_agg(DISTINCT compression, ','), ` +
-    `max(total_uncompressed_size) FROM parquet_metadata(${path})`)).getRows();
+    `max(total_uncompressed_size), count(*), count(stats_null_count), count(stats_min_value) ` +
+    `FROM parquet_metadata(${path})`)).getRows();
   result.row_groups = Number(meta[0][0]);
   result.codecs = meta[0][1];
   result.max_chunk_bytes = meta[0][2] === null ? 0 : Number(meta[0][2]);
+  result.chunks = Number(meta[0][3]);
+  result.chunks_with_null_count = Number(meta[0][4]);
+  result.chunks_with_min_max = Number(meta[0][5]);
   compare('duckdb', (await con.runAndReadAll(`SELECT * FROM read_parquet(${path})`)).getRows(), result);
+  await con.run(`CREATE VIEW f AS SELECT * FROM read_parquet(${path})`);
+  for (const [sql, want] of expected.queries ?? []) {
+    const rows = (await con.runAndReadAll(sql)).getRows();
+    const got = rows.length ? String(rows[0][0]) : null;
+    result.queries = (result.queries ?? 0) + 1;
+    if (got !== want) result.mismatches.push(`${sql}: got ${got}, expected ${want}`);
+  }
   return result;
 }
 

@@ -259,8 +259,29 @@ ok(alter_system($node, 'dataexport.parquet_row_group_size', '64kB'),
 my ($rec, $path) =
   export_file(sql_payload($many_sql, format => 'parquet'));
 is($rec->{state}, 'succeeded', 'many rows: succeeded') or diag(explain($rec));
-my $res = read_back($path, { columns => \@many_cols, rows => $many_rows });
+# DuckDB answers these filters with the row groups' min/max and NULL counts
+my @queries = map {
+	[
+		"SELECT count(*) FROM f WHERE $_",
+		$node->safe_psql('postgres', "SELECT count(*) FROM public.pq_many WHERE $_")
+	]
+} (
+	'id BETWEEN 5000 AND 5100',
+	'big IS NULL',
+	'big > 15000000000',
+	"ts < TIMESTAMPTZ '1970-01-01 00:00:00+00'",
+	"dt >= DATE '2040-01-01'",
+	'num < 100.5',
+	'flag IS NULL');
+my $res = read_back($path,
+	{ columns => \@many_cols, rows => $many_rows, queries => \@queries });
 readers_agree($res, 'many rows, 64 kB row groups', 20000, scalar @many_cols);
+is($res->{duckdb}{queries}, scalar @queries,
+	'DuckDB filters over the row groups\' statistics count as PostgreSQL does');
+is($res->{duckdb}{chunks_with_null_count}, $res->{duckdb}{chunks},
+	'every column chunk has a NULL count (DuckDB)');
+is($res->{duckdb}{chunks_with_min_max}, $res->{duckdb}{row_groups} * 5,
+	'the integer, date, timestamp and decimal chunks have min and max (DuckDB)');
 cmp_ok($res->{duckdb}{row_groups}, '>=', 5, 'several row groups (DuckDB)');
 is($res->{hyparquet}{row_groups}, $res->{duckdb}{row_groups},
 	'hyparquet sees the same row groups');

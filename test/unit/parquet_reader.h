@@ -321,6 +321,7 @@ typedef struct PrFile
 	int64_t		num_rows;
 	int			nrow_groups;
 	int			npages;
+	int			nstats;			/* chunks whose Statistics were checked */
 	int			codec;			/* of the last chunk read */
 	char		created_by[64];
 	char		error[256];
@@ -628,6 +629,73 @@ pr_chunk(PrFile *f, PrColumn *col, const uint8_t *file, size_t size, const PrNod
 	return true;
 }
 
+/*
+ * The chunk's Statistics against its values (cells from..col->ncells): the
+ * NULL count, and for INT32/INT64 the signed min and max as PLAIN bytes,
+ * which this writer always gives when the chunk has a value.
+ */
+static inline bool
+pr_check_stats(PrFile *f, PrColumn *col, size_t from, const PrNode *md)
+{
+	PrNode	   *st = pr_field(md, 12);
+	int64_t		nulls = 0;
+	bool		any = false;
+	int64_t		min = 0;
+	int64_t		max = 0;
+
+	if (st == NULL)
+		return pr_fail(f, "column %s: chunk without Statistics", col->name);
+	for (size_t k = from; k < col->ncells; k++)
+	{
+		const PrCell *cell = &col->cells[k];
+
+		if (cell->isnull)
+			nulls++;
+		else if (!any || cell->i < min || cell->i > max)
+		{
+			if (!any || cell->i < min)
+				min = cell->i;
+			if (!any || cell->i > max)
+				max = cell->i;
+			any = true;
+		}
+	}
+	if (pr_int(st, 3, -1) != nulls)
+		return pr_fail(f, "column %s: null_count %lld, the pages hold %lld", col->name,
+					   (long long) pr_int(st, 3, -1), (long long) nulls);
+	if (col->physical == 1 || col->physical == 2)
+	{
+		size_t		n = col->physical == 1 ? 4 : 8;
+		PrNode	   *maxv = pr_field(st, 5);
+		PrNode	   *minv = pr_field(st, 6);
+
+		if (!any)
+		{
+			if (maxv || minv)
+				return pr_fail(f, "column %s: min/max of no values", col->name);
+		}
+		else
+		{
+			uint8_t		want[8];
+
+			if (!maxv || !minv || maxv->len != n || minv->len != n)
+				return pr_fail(f, "column %s: no PLAIN min/max", col->name);
+			for (size_t k = 0; k < n; k++)
+				want[k] = (uint8_t) ((uint64_t) max >> (8 * k));
+			if (memcmp(maxv->bin, want, n) != 0)
+				return pr_fail(f, "column %s: wrong max_value", col->name);
+			for (size_t k = 0; k < n; k++)
+				want[k] = (uint8_t) ((uint64_t) min >> (8 * k));
+			if (memcmp(minv->bin, want, n) != 0)
+				return pr_fail(f, "column %s: wrong min_value", col->name);
+		}
+	}
+	else if (pr_field(st, 5) || pr_field(st, 6))
+		return pr_fail(f, "column %s: min/max for a type without them", col->name);
+	f->nstats++;
+	return true;
+}
+
 /* Reads the whole file; false with f->error set if anything is off. */
 static inline bool
 pr_read(PrFile *f, const uint8_t *file, size_t size)
@@ -709,7 +777,8 @@ pr_read(PrFile *f, const uint8_t *file, size_t size)
 			size_t		before = f->cols[i].ncells;
 			PrNode	   *md = pr_field(chunks->kids[i], 3);
 
-			ok = pr_chunk(f, &f->cols[i], file, size, md);
+			ok = pr_chunk(f, &f->cols[i], file, size, md) &&
+				pr_check_stats(f, &f->cols[i], before, md);
 			if (ok && f->cols[i].ncells - before != (size_t) nrows)
 				ok = pr_fail(f, "row group %d column %d: %zu values for %lld rows", g, i,
 							 f->cols[i].ncells - before, (long long) nrows);

@@ -233,6 +233,7 @@ test_all_types(void **state)
 	assert_int_equal(f.nrow_groups, 1);
 	assert_int_equal(f.ncols, NCOLS_ALL);
 	assert_int_equal(f.codec, cc->codec);
+	assert_int_equal(f.nstats, NCOLS_ALL);	/* every chunk's Statistics hold */
 	assert_string_equal(f.created_by, "unit test");
 	for (int c = 0; c < NCOLS_ALL; c++)
 	{
