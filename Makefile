@@ -8,6 +8,7 @@ EXTVERSION = 0.2
 PURE_SRCS = src/common/pure.c src/common/dom.c src/common/dates.c src/common/encode.c src/common/fields.c \
 	src/common/search.c src/common/payload.c src/common/discover_sql.c src/common/issues_sql.c
 PURE_SRCS += src/common/pyfloat.c
+PURE_SRCS += src/common/parquet.c
 
 # Modules that live in the server.
 SERVER_SRCS = src/backend/pure_mem_pg.c src/backend/dataexport.c src/backend/settings.c src/backend/spi_owner.c src/backend/pending.c \
@@ -23,6 +24,7 @@ SERVER_SRCS += src/backend/validate.c
 SERVER_SRCS += src/backend/dedupe.c
 SERVER_SRCS += src/backend/extversion.c
 SERVER_SRCS += src/backend/explain.c src/backend/progress.c
+SERVER_SRCS += src/backend/parquet_sink.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -95,6 +97,8 @@ UNIT_PURE_OBJS += $(UNIT_BUILD)/dom_from_jsonapi.o
 UNIT_PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir-server)
 UNIT_PG_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) \
 	-lpgcommon -lpgport -lm
+# parquet.c compresses its pages
+UNIT_PG_LIBS += -lzstd -lz
 UNIT_LIB = $(UNIT_BUILD)/libpure.a
 
 $(UNIT_LIB): $(UNIT_PURE_OBJS)

@@ -7,7 +7,8 @@
 #
 # As root on a fresh Debian 12 machine it installs what it needs (Debian's
 # PostgreSQL 15, server headers, pg_cron, cmocka, IPC::Run, zlib, clang,
-# valgrind), builds and installs the extension, and runs the server-side
+# valgrind, and for the tap suite node and the Parquet readers of
+# test/parquet with "npm ci"), builds and installs the extension, and runs the server-side
 # suites as the "postgres" OS user (the server refuses to run as root).  As
 # another user it expects those packages to be there and the extension to be
 # installable (sudo make install).
@@ -133,7 +134,23 @@ WORK=$(mktemp -d /tmp/dataexport-test.XXXXXX)
 chmod 755 "$WORK"
 # the tree without build leftovers that may be changing (fuzzer corpora)
 tar -C "$ROOT" --exclude=./fuzz/build --exclude=./tmp_check --exclude=./results \
-	--exclude=./test/unit/build -cf - . | tar -C "$WORK" -xf -
+	--exclude=./test/unit/build --exclude=./test/parquet/node_modules -cf - . |
+	tar -C "$WORK" -xf -
+# The tap suite reads Parquet exports back with DuckDB and hyparquet (npm
+# packages pinned by test/parquet/package-lock.json); installed in the copy,
+# which the postgres user then owns.
+case " $SUITES " in *" tap "*)
+	if ! command -v node >/dev/null 2>&1 && [ "$SKIP_INSTALL" != 1 ]; then
+		cluster_packages nodejs npm
+	fi
+	if command -v npm >/dev/null 2>&1; then
+		log "installing the Parquet readers (npm ci in test/parquet)"
+		(cd "$WORK/test/parquet" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+			log "npm ci failed: test/t/100_parquet.pl will fail"
+	else
+		log "no node/npm: test/t/100_parquet.pl will fail"
+	fi
+esac
 [ "$(id -u)" = 0 ] && chown -R postgres: "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -47,7 +47,8 @@ environments_json(const ExportRequest *req)
 static const char *
 format_name(DeFormat f)
 {
-	return f == DE_FORMAT_JSONL ? "jsonl" : "csv";
+	return f == DE_FORMAT_JSONL ? "jsonl" :
+		f == DE_FORMAT_PARQUET ? "parquet" : "csv";
 }
 
 static const char *

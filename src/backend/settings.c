@@ -24,6 +24,7 @@ int			de_max_queued_per_role = 100;
 char	   *de_sql_role = NULL;
 char	   *de_forward_settings = NULL;
 char	   *de_user_id_setting = NULL;
+int			de_parquet_row_group_size_kb = 64 * 1024;
 
 void
 de_define_settings(void)
@@ -91,5 +92,11 @@ de_define_settings(void)
 							   "Empty: the role's OID.",
 							   &de_user_id_setting, "", PGC_SUSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("dataexport.parquet_row_group_size",
+							"Size at which a Parquet export's row group is written out.",
+							"Compressed pages plus open pages; it bounds the worker's memory for Parquet.",
+							&de_parquet_row_group_size_kb, 64 * 1024, 1, 256 * 1024,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dataexport");
 }

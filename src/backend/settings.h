@@ -17,6 +17,7 @@ extern int	de_max_queued_per_role;
 extern char *de_sql_role;
 extern char *de_forward_settings;
 extern char *de_user_id_setting;
+extern int	de_parquet_row_group_size_kb;
 
 extern void de_define_settings(void);
 

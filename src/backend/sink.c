@@ -33,6 +33,7 @@
 
 #include "dataexport.h"
 #include "pyfloat.h"
+#include "parquet_sink.h"
 #include "sink.h"
 
 #define SINK_CHUNK_SIZE (1024 * 1024)
@@ -115,6 +116,10 @@ struct ExportSink
 	uint64		stored_bytes;
 	bool		truncated;
 	char	   *truncated_reason;
+
+	/* "format": "parquet": parquet_sink.c encodes, this file stores */
+	DeCompression parquet_codec;
+	ParquetSink *parquet;
 };
 
 static void *
@@ -319,6 +324,12 @@ flush_pending(ExportSink *sink, bool finishing)
 	sb_reset(&sink->pending);
 }
 
+static void
+store_parquet_bytes(void *arg, const void *data, size_t len)
+{
+	store_bytes((ExportSink *) arg, data, len);
+}
+
 static ColumnEncoding
 encoding_for_type(Oid type)
 {
@@ -396,6 +407,9 @@ sink_startup(DestReceiver *self, int operation, TupleDesc desc)
 		for (int i = 0; i < desc->natts; i++)
 			sink->headers[i] = pstrdup(NameStr(TupleDescAttr(desc, i)->attname));
 	}
+	if (sink->format == DE_FORMAT_PARQUET)
+		sink->parquet = parquet_sink_begin(desc, sink->headers, sink->parquet_codec,
+										   sink->row_cxt, store_parquet_bytes, sink);
 	if (sink->format == DE_FORMAT_CSV)
 	{
 		csv_append_header(&sink->pending, sink->headers, sink->nheaders);
@@ -538,6 +552,26 @@ sink_receive(TupleTableSlot *slot, DestReceiver *self)
 									   sink->max_rows));
 
 	slot_getallattrs(slot);
+	if (sink->parquet)
+	{
+		uint64		len;
+
+		if (!parquet_sink_row(sink->parquet, slot,
+							  sink->max_bytes > 0 ?
+							  (uint64) sink->max_bytes - Min(sink->raw_bytes, (uint64) sink->max_bytes) :
+							  PG_UINT64_MAX, &len))
+			return stop_truncated(sink,
+								  psprintf("The export reached the file size limit of " INT64_FORMAT " bytes.",
+										   sink->max_bytes));
+		sink->raw_bytes += len;
+		sink->rows++;
+		if (sink->progress)
+		{
+			pg_atomic_write_u64(&sink->progress->rows, sink->rows);
+			pg_atomic_write_u64(&sink->progress->bytes, sink->raw_bytes);
+		}
+		return true;
+	}
 	old = MemoryContextSwitchTo(sink->row_cxt);
 	fill_cells(sink, slot);
 	/* the record goes straight into pending (which lives in sink->cxt) */
@@ -606,6 +640,13 @@ export_sink_create(DeFormat format, DeCompression compression,
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	ExportSink *sink = palloc0(sizeof(ExportSink));
+
+	/* Parquet compresses its pages; the file itself is not wrapped */
+	if (format == DE_FORMAT_PARQUET)
+	{
+		sink->parquet_codec = compression;
+		compression = DE_COMPRESSION_NONE;
+	}
 
 	sink->pub.receiveSlot = sink_receive;
 	sink->pub.rStartup = sink_startup;
@@ -685,6 +726,11 @@ export_sink_finish(ExportSink *sink, ExportSinkResult *result)
 {
 	uint8		digest[SHA1_DIGEST_LENGTH];
 
+	if (sink->parquet)
+	{
+		parquet_sink_end(sink->parquet);
+		sink->parquet = NULL;
+	}
 	flush_pending(sink, true);
 	write_lo(sink, sink->lobuf, sink->lobuf_len);
 	sink->lobuf_len = 0;

@@ -1,7 +1,8 @@
 /*
  * sink.h
  *	  The export's DestReceiver: tuples in, CSV/JSONL bytes (optionally
- *	  gzipped, always SHA-1 hashed) out into a new large object.
+ *	  gzipped) or a Parquet file (parquet_sink.c), always SHA-1 hashed, out
+ *	  into a new large object.
  */
 #ifndef DATAEXPORT_SINK_H
 #define DATAEXPORT_SINK_H

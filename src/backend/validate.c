@@ -211,6 +211,9 @@ de_validate_request(ExportRequest *req)
 	/* the 0.1 schema's CHECK constraint admits none and gzip only */
 	if (req->compression == DE_COMPRESSION_ZSTD)
 		de_require_schema(2, "zstd compression");
+	/* the 0.1 schema's CHECK constraint knows no parquet */
+	if (req->format == DE_FORMAT_PARQUET)
+		de_require_schema(2, "\"format\": \"parquet\"");
 	switch (req->type)
 	{
 		case EQT_DISCOVER:

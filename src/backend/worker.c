@@ -151,7 +151,8 @@ load_job(const DeWorkerArgs *args, ExportJob *job)
 		job->environments = row.environments;
 		job->nenvironments = row.nenvironments;
 		job->row_limit = row.row_limit;
-		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
+		job->format = strcmp(row.format, "jsonl") == 0 ? DE_FORMAT_JSONL :
+			strcmp(row.format, "parquet") == 0 ? DE_FORMAT_PARQUET : DE_FORMAT_CSV;
 		job->compression = strcmp(row.compression, "gzip") == 0 ?
 			DE_COMPRESSION_GZIP :
 			strcmp(row.compression, "zstd") == 0 ?

@@ -338,6 +338,11 @@ de_export_filename(const char *query_type, de_time created, int64_t id,
 
 	de_format_filename_date(created, date);
 	sb_init(&sb);
+	if (format == DE_FORMAT_PARQUET)
+	{
+		sb_appendf(&sb, "%s_%s_%" PRId64 ".parquet", query_type, date, id);
+		return sb_steal(&sb);
+	}
 	sb_appendf(&sb, "%s_%s_%" PRId64 "%s%s",
 			   query_type, date, id,
 			   format == DE_FORMAT_JSONL ? ".jsonl" : ".csv",

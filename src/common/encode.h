@@ -31,7 +31,9 @@ typedef struct DeCell
 typedef enum DeFormat
 {
 	DE_FORMAT_CSV,
-	DE_FORMAT_JSONL
+	DE_FORMAT_JSONL,
+	DE_FORMAT_PARQUET			/* parquet_sink.c; compression picks the
+								 * page codec, the file is never wrapped */
 } DeFormat;
 
 typedef enum DeCompression
@@ -58,7 +60,8 @@ extern void jsonl_append_record_keyed(StrBuf *out, char *const *keys,
 									  const DeCell *cells, int ncells);
 
 /* Sentry's file name: "<type>_<YYYY>-<MonthName>-<DD>_<id>.csv", ".jsonl"
- * for JSONL, plus ".gz" when gzipped, ".zst" with zstd.  de_alloc'd. */
+ * for JSONL, plus ".gz" when gzipped, ".zst" with zstd; ".parquet" for
+ * Parquet whatever its page compression.  de_alloc'd. */
 extern char *de_export_filename(const char *query_type, de_time created,
 								int64_t id, DeFormat format,
 								DeCompression compression);

@@ -480,7 +480,7 @@ read_limit(const DjValue *root, ExportRequest *req, DeError *err)
 static bool
 read_output_options(const DjValue *root, ExportRequest *req, DeError *err)
 {
-	static const char *const formats[] = {"csv", "jsonl"};
+	static const char *const formats[] = {"csv", "jsonl", "parquet"};
 	static const char *const compressions[] = {"none", "gzip", "zstd"};
 	static const DeCompression compression_values[] = {
 		DE_COMPRESSION_NONE, DE_COMPRESSION_GZIP, DE_COMPRESSION_ZSTD
@@ -488,12 +488,13 @@ read_output_options(const DjValue *root, ExportRequest *req, DeError *err)
 	int			format;
 	int			compression;
 
-	if (!read_choice(dj_get(root, "format"), "format", formats, 2, 0,
+	if (!read_choice(dj_get(root, "format"), "format", formats, 3, 0,
 					 &format, err) ||
 		!read_choice(dj_get(root, "compression"), "compression",
 					 compressions, 3, 0, &compression, err))
 		return false;
-	req->format = format == 1 ? DE_FORMAT_JSONL : DE_FORMAT_CSV;
+	req->format = format == 1 ? DE_FORMAT_JSONL :
+		format == 2 ? DE_FORMAT_PARQUET : DE_FORMAT_CSV;
 	req->compression = compression_values[compression];
 	return true;
 }

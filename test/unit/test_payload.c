@@ -606,6 +606,9 @@ test_request_fields_top_level(void **state)
 	assert_true(normalize(SQL_TOP("'compression':'zstd'"), NOW, &req, &err));
 	assert_int_equal(req.compression, DE_COMPRESSION_ZSTD);
 	assert_int_equal(req.format, DE_FORMAT_CSV);
+	assert_true(normalize(SQL_TOP("'format':'parquet','compression':'gzip'"), NOW, &req, &err));
+	assert_int_equal(req.format, DE_FORMAT_PARQUET);
+	assert_int_equal(req.compression, DE_COMPRESSION_GZIP);
 	export_request_clear(&req);
 
 	/* DRF's IntegerField: whitespace, sign, a zero fraction */
