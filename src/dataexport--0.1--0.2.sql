@@ -29,5 +29,27 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
 -- ---- 0.2: parquet (issue 10) ----
 
 -- ---- 0.2: statistics (issue 10) ----
+-- Operator statistics of this database's exports, one row per query type
+-- (stats.c): superusers and members of the extension owner see every
+-- export, other callers only their own.  "recent" columns and the
+-- percentiles cover the exports started/finished since now() - period.
+CREATE FUNCTION @extschema@.dataexport_stats(
+    period interval DEFAULT '24 hours',
+    OUT database name, OUT query_type text,
+    OUT queued bigint, OUT running bigint, OUT succeeded bigint, OUT failed bigint,
+    OUT cancelled bigint, OUT expired bigint,
+    OUT retries bigint, OUT lost_workers bigint, OUT oldest_queued interval,
+    OUT since timestamptz, OUT finished_recent bigint, OUT failed_recent bigint,
+    OUT queue_wait_p50 interval, OUT queue_wait_p95 interval,
+    OUT run_time_p50 interval, OUT run_time_p95 interval,
+    OUT bytes_written bigint, OUT bytes_written_recent bigint, OUT storage_bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataexport_stats' LANGUAGE C STRICT VOLATILE ROWS 4;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_stats(interval) FROM PUBLIC;
+
+CREATE VIEW @extschema@.dataexport_stats AS
+    SELECT * FROM @extschema@.dataexport_stats('24 hours');
+-- As for the other views, EXECUTE on the function decides.
+GRANT SELECT ON @extschema@.dataexport_stats TO PUBLIC;
 
 -- ---- 0.2: comments (issue 10) ----
