@@ -43,6 +43,7 @@ REGRESS += launcher_signals
 REGRESS += dedupe_sha256
 REGRESS += wait_interval
 REGRESS += stats
+REGRESS += comments
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after
