@@ -41,22 +41,30 @@ RESET ROLE;
 SELECT :'a1_r'::jsonb ->> 'id' AS a1, :'a2_r'::jsonb ->> 'id' AS a2, :'a4_r'::jsonb ->> 'id' AS a4,
        :'a5_r'::jsonb ->> 'id' AS a5, :'b1_r'::jsonb ->> 'id' AS b1 \gset
 
+-- Every final state is stamped (date_ended), whoever writes it: the worker
+-- (succeeded, failed) and cancel; date_finished is the record's, set on
+-- success only, as in 0.1.
+SELECT id = :a1 AS a1, state, date_ended IS NOT NULL AS ended,
+       date_ended = date_finished AS ended_when_finished,
+       date_ended >= date_created AS after_creation
+FROM dataexport.export WHERE id IN (:a1, :a2, :a3_id) ORDER BY id;
+
 -- Known times: finished a minute ago; queue waits 1, 2, 3 s and run times
 -- 10, 20, 30 s for a1, a2, a4; a1 needed three attempts and lost a worker;
 -- a4's file has expired (not yet cleaned up); a5 finished two days ago
 -- (outside the window).
-UPDATE dataexport.export e SET date_finished = now() - interval '1 min',
+UPDATE dataexport.export e SET date_ended = now() - interval '1 min',
     date_started = now() - interval '1 min' - t.run,
     date_created = now() - interval '1 min' - t.run - t.wait
 FROM (VALUES (:a1, interval '10 s', interval '1 s'), (:a2, '20 s', '2 s'),
              (:a4, '30 s', '3 s')) AS t(id, run, wait)
 WHERE e.id = t.id;
-UPDATE dataexport.export SET date_finished = now() - interval '1 min'
+UPDATE dataexport.export SET date_ended = now() - interval '1 min'
 WHERE id = :a3_id;
 UPDATE dataexport.export SET attempts = 3, lost_workers = 1 WHERE id = :a1;
 UPDATE dataexport.export SET date_expired = now() - interval '1 s' WHERE id = :a4;
 UPDATE dataexport.export SET date_created = now() - interval '2 days 1 min',
-    date_started = now() - interval '2 days', date_finished = now() - interval '2 days'
+    date_started = now() - interval '2 days', date_ended = now() - interval '2 days'
 WHERE id = :a5;
 
 -- ann sees her own exports only: not ben's SQL export.  Bytes: a1 8 and a4
@@ -150,7 +158,7 @@ RESET ROLE;
 -- more failures in the last hour than the threshold raise one alert row.
 \i demo/stats_alert.sql
 SELECT count(*) AS failed_last_hour FROM dataexport.export
-WHERE state = 'failed' AND date_finished >= now() - interval '1 hour' \gset
+WHERE state = 'failed' AND date_ended >= now() - interval '1 hour' \gset
 SELECT :failed_last_hour >= 1 AS has_failures;
 SELECT dataexport_alert_failed(:failed_last_hour) AS raised_at_threshold;
 SELECT dataexport_alert_failed(:failed_last_hour - 1) AS raised_below_threshold;

@@ -29,6 +29,31 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
 -- ---- 0.2: parquet (issue 10) ----
 
 -- ---- 0.2: statistics (issue 10) ----
+-- When an export reached its final state.  0.1 sets date_finished only on
+-- success (the record's dateFinished, Sentry's), so failures and cancels had
+-- no time: the trigger stamps every move to succeeded, failed or cancelled,
+-- whoever makes it (worker, scanner, cancel).  Records finished before the
+-- update get date_finished where they have one (failures and cancels from
+-- before the update stay without a time, and out of the "recent" columns).
+ALTER TABLE dataexport.export ADD COLUMN date_ended timestamptz;
+UPDATE dataexport.export SET date_ended = date_finished WHERE date_finished IS NOT NULL;
+CREATE FUNCTION dataexport.stamp_end() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    NEW.date_ended := COALESCE(NEW.date_finished, clock_timestamp());
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dataexport.stamp_end() FROM PUBLIC;
+CREATE TRIGGER stamp_end BEFORE UPDATE OF state ON dataexport.export
+    FOR EACH ROW
+    WHEN (NEW.state IS DISTINCT FROM OLD.state
+          AND NEW.state IN ('succeeded', 'failed', 'cancelled'))
+    EXECUTE FUNCTION dataexport.stamp_end();
+CREATE INDEX export_ended ON dataexport.export (date_ended);
+
 -- Operator statistics of this database's exports, one row per query type
 -- (stats.c): superusers and members of the extension owner see every
 -- export, other callers only their own.  "recent" columns and the
@@ -74,6 +99,10 @@ COMMENT ON FUNCTION dataexport.file_present IS
     'Whether a succeeded export''s large object still exists and still belongs to its requester';
 COMMENT ON FUNCTION dataexport.record IS
     'The export record that create, details, wait, cancel and list return (Sentry''s keys plus this extension''s)';
+COMMENT ON FUNCTION dataexport.stamp_end IS
+    'Trigger: sets date_ended when an export moves to succeeded, failed or cancelled (for the statistics)';
+COMMENT ON COLUMN dataexport.export.date_ended IS
+    'When the export reached succeeded, failed or cancelled (0.2; date_finished is set on success only)';
 COMMENT ON FUNCTION dataexport.rebind_owner IS
     'Trigger: binds a record restored by pg_dump to the role now named owner_name (role OIDs differ between clusters)';
 COMMENT ON FUNCTION @extschema@.dataexport_create IS

@@ -832,6 +832,9 @@ de_export_record_failure(int64 id, int64 claim, const char *state, const char *e
  * The rows of dataexport_stats, one per query type, left in SPI_tuptable in
  * the order of that function's OUT columns.  own_ids NULL: every export of
  * this database; else only those ids, and bytes only of visible_ids.
+ * "Recent" is by date_ended (0.2: stamped at every final state), run time
+ * is date_ended - date_started (of the last attempt), queue wait
+ * date_started - date_created.
  * Storage in use is the recorded byte count of succeeded, unexpired exports
  * whose file is still there (file_present): pg_largeobject itself is not
  * read, so the owner needs no access to it and the scan stays cheap.
@@ -848,7 +851,7 @@ de_exports_stats(const char *period, const char *own_ids, const char *visible_id
 					" SELECT x.*, ($3::bigint[] IS NULL"
 					"  OR x.id OPERATOR(pg_catalog.=) ANY ($3::bigint[])) AS shows_bytes,"
 					"  x.date_started >= pg_catalog.now() - $1::interval AS started_recent,"
-					"  x.date_finished >= pg_catalog.now() - $1::interval AS finished_recent,"
+					"  x.date_ended >= pg_catalog.now() - $1::interval AS finished_recent,"
 					"  x.state = 'succeeded' AND dataexport.file_present(x) AS present"
 					" FROM dataexport.export x"
 					" WHERE $2::bigint[] IS NULL"
@@ -871,9 +874,9 @@ de_exports_stats(const char *period, const char *own_ids, const char *visible_id
 					"  FILTER (WHERE e.started_recent),"
 					" percentile_cont(0.95) WITHIN GROUP (ORDER BY e.date_started - e.date_created)"
 					"  FILTER (WHERE e.started_recent),"
-					" percentile_cont(0.5) WITHIN GROUP (ORDER BY e.date_finished - e.date_started)"
+					" percentile_cont(0.5) WITHIN GROUP (ORDER BY e.date_ended - e.date_started)"
 					"  FILTER (WHERE e.finished_recent),"
-					" percentile_cont(0.95) WITHIN GROUP (ORDER BY e.date_finished - e.date_started)"
+					" percentile_cont(0.95) WITHIN GROUP (ORDER BY e.date_ended - e.date_started)"
 					"  FILTER (WHERE e.finished_recent),"
 					" COALESCE(sum(e.bytes) FILTER (WHERE e.shows_bytes), 0)::bigint,"
 					" COALESCE(sum(e.bytes) FILTER (WHERE e.shows_bytes AND e.finished_recent), 0)::bigint,"

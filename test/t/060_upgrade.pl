@@ -188,6 +188,14 @@ is($q->{state}, 'succeeded', 'the export queued across the update succeeds');
 is(pack('H*', file_hex($q->{fileOid})), "seven\r\n7\r\n", '... with its file');
 is(sha1_hex(pack('H*', file_hex($q->{fileOid}))), $q->{checksum}, '... and its checksum');
 
+is( $node->safe_psql('postgres',
+		"SELECT string_agg((date_ended IS NOT NULL)::text, ',' ORDER BY id) FROM dataexport.export "
+		  . "WHERE id IN ($running->{id}, $queued->{id})"),
+	'true,true', 'both have their end stamped by the 0.2 trigger');
+is( $node->safe_psql('postgres',
+		"SELECT date_ended = date_finished FROM dataexport.export WHERE id = $succeeded->{id}"),
+	't', "the update gave the old succeeded export its end time");
+
 # ---- 0.2 features work ----
 $node->safe_psql('postgres',
 	'GRANT EXECUTE ON FUNCTION dataexport_stats(interval) TO alice, bob');
