@@ -56,8 +56,8 @@ CREATE INDEX export_ended ON dataexport.export (date_ended);
 
 -- Operator statistics of this database's exports, one row per query type
 -- (stats.c): superusers and members of the extension owner see every
--- export, other callers only their own.  "recent" columns and the
--- percentiles cover the exports started/finished since now() - period.
+-- export, other callers only their own.  The "recent" columns and the
+-- percentiles cover the exports started/ended since now() - period.
 CREATE FUNCTION @extschema@.dataexport_stats(
     period interval DEFAULT '24 hours',
     OUT database name, OUT query_type text,
