@@ -25,6 +25,7 @@ SERVER_SRCS += src/backend/dedupe.c
 SERVER_SRCS += src/backend/extversion.c
 SERVER_SRCS += src/backend/explain.c src/backend/progress.c
 SERVER_SRCS += src/backend/parquet_sink.c
+SERVER_SRCS += src/backend/stats.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -50,6 +51,8 @@ REGRESS += explain
 REGRESS += exports_zstd
 REGRESS += exports_parallel
 REGRESS += fidbuild_sentry
+REGRESS += stats
+REGRESS += comments
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

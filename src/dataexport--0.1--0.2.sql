@@ -169,5 +169,105 @@ DROP FUNCTION dataexport.upgrade_regrant(aclitem[], text);
 -- ---- 0.2: parquet (issue 10) ----
 
 -- ---- 0.2: statistics (issue 10) ----
+-- When an export reached its final state.  0.1 sets date_finished only on
+-- success (the record's dateFinished, Sentry's), so failures and cancels had
+-- no time: the trigger stamps every move to succeeded, failed or cancelled,
+-- whoever makes it (worker, scanner, cancel).  Records finished before the
+-- update get date_finished where they have one (failures and cancels from
+-- before the update stay without a time, and out of the "recent" columns).
+ALTER TABLE dataexport.export ADD COLUMN date_ended timestamptz;
+UPDATE dataexport.export SET date_ended = date_finished WHERE date_finished IS NOT NULL;
+CREATE FUNCTION dataexport.stamp_end() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    NEW.date_ended := COALESCE(NEW.date_finished, clock_timestamp());
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dataexport.stamp_end() FROM PUBLIC;
+CREATE TRIGGER stamp_end BEFORE UPDATE OF state ON dataexport.export
+    FOR EACH ROW
+    WHEN (NEW.state IS DISTINCT FROM OLD.state
+          AND NEW.state IN ('succeeded', 'failed', 'cancelled'))
+    EXECUTE FUNCTION dataexport.stamp_end();
+CREATE INDEX export_ended ON dataexport.export (date_ended);
+
+-- Operator statistics of this database's exports, one row per query type
+-- (stats.c): superusers and members of the extension owner see every
+-- export, other callers only their own.  The "recent" columns and the
+-- percentiles cover the exports started/ended since now() - period.
+CREATE FUNCTION @extschema@.dataexport_stats(
+    period interval DEFAULT '24 hours',
+    OUT database name, OUT query_type text,
+    OUT queued bigint, OUT running bigint, OUT succeeded bigint, OUT failed bigint,
+    OUT cancelled bigint, OUT expired bigint,
+    OUT retries bigint, OUT lost_workers bigint, OUT oldest_queued interval,
+    OUT since timestamptz, OUT finished_recent bigint, OUT failed_recent bigint,
+    OUT queue_wait_p50 interval, OUT queue_wait_p95 interval,
+    OUT run_time_p50 interval, OUT run_time_p95 interval,
+    OUT bytes_written bigint, OUT bytes_written_recent bigint, OUT storage_bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataexport_stats' LANGUAGE C STRICT VOLATILE ROWS 4;
+REVOKE ALL ON FUNCTION @extschema@.dataexport_stats(interval) FROM PUBLIC;
+
+CREATE VIEW @extschema@.dataexport_stats AS
+    SELECT * FROM @extschema@.dataexport_stats('24 hours');
+-- As for the other views, EXECUTE on the function decides.
+GRANT SELECT ON @extschema@.dataexport_stats TO PUBLIC;
 
 -- ---- 0.2: comments (issue 10) ----
+-- Every object of the extension has a comment (checked by the regression
+-- test "comments"), so that \dx+ dataexport, \df+, \dv+ and \dt+ explain
+-- themselves.  Functions are named without their argument lists so that a
+-- signature changed in an earlier section keeps its comment; keep this
+-- section last, after every section that creates or re-creates objects.
+COMMENT ON SCHEMA dataexport IS
+    'dataexport bookkeeping (exports, registrations): readable and writable only by the extension owner; users go through the dataexport_* functions and views';
+COMMENT ON TABLE dataexport.export IS
+    'One row per data export: request, requester (role and forwarded settings), state, timings, file (large object) and outcome; pg_dump keeps the succeeded ones';
+COMMENT ON SEQUENCE dataexport.export_id_seq IS
+    'Export ids; kept by pg_dump so that restored ids do not collide with new ones';
+COMMENT ON TABLE dataexport.projects IS
+    'Where the application''s projects live (one row, set by dataexport_register_projects)';
+COMMENT ON TABLE dataexport.datasets IS
+    'Tables or views that Discover and Issues-by-Tag exports read, with the role of each column (set by dataexport_register_dataset)';
+COMMENT ON FUNCTION dataexport.iso_ms IS
+    'A timestamp as ISO 8601 UTC with milliseconds, without the fraction when it is zero (the dates of the export record)';
+COMMENT ON FUNCTION dataexport.file_present IS
+    'Whether a succeeded export''s large object still exists and still belongs to its requester';
+COMMENT ON FUNCTION dataexport.record IS
+    'The export record that create, details, wait, cancel and list return (Sentry''s keys plus this extension''s)';
+COMMENT ON FUNCTION dataexport.stamp_end IS
+    'Trigger: sets date_ended when an export moves to succeeded, failed or cancelled (for the statistics)';
+COMMENT ON COLUMN dataexport.export.date_ended IS
+    'When the export reached succeeded, failed or cancelled (0.2; date_finished is set on success only)';
+COMMENT ON FUNCTION dataexport.rebind_owner IS
+    'Trigger: binds a record restored by pg_dump to the role now named owner_name (role OIDs differ between clusters)';
+COMMENT ON FUNCTION @extschema@.dataexport_create IS
+    'Validates an export request (payload: query_type, query_info, organization, environment, limit, format, compression), returns the identical unfinished export of the caller ("created": false) or queues a new one ("created": true) that starts at commit';
+COMMENT ON FUNCTION @extschema@.dataexport_details IS
+    'The export record if the export is the caller''s and the caller still sees every project it covers; "data export N does not exist" (42704) otherwise';
+COMMENT ON FUNCTION @extschema@.dataexport_cancel IS
+    'Cancels a queued or running export of the caller''s (a running one is interrupted and rolled back); returns the record';
+COMMENT ON FUNCTION @extschema@.dataexport_wait IS
+    'Waits (without polling) until the caller''s export is no longer queued or running, or the timeout passes; returns the record';
+COMMENT ON FUNCTION @extschema@.dataexport_cleanup IS
+    'Expires succeeded exports past dateExpired or whose file is gone and unlinks their large objects; returns how many (meant for pg_cron)';
+COMMENT ON FUNCTION @extschema@.dataexport_register_projects IS
+    'Tells the extension which relation holds the application''s projects (id column, optional organization column); superuser or extension owner';
+COMMENT ON FUNCTION @extschema@.dataexport_register_dataset IS
+    'Registers a table or view that Discover and Issues-by-Tag exports read, mapping roles (project, timestamp, environment, group, tags, message, user) to its columns; superuser or extension owner';
+COMMENT ON FUNCTION @extschema@.dataexport_list IS
+    'The caller''s exports, newest first, one record each; an export whose projects the caller no longer all sees is listed without its file ("fileHidden": true)';
+COMMENT ON FUNCTION @extschema@.dataexport_progress IS
+    'Live progress (rows, bytes so far) of the caller''s running exports; superusers see all';
+COMMENT ON FUNCTION @extschema@.dataexport_stats IS
+    'Operator statistics of this database''s exports per query type: counts by state, retries, lost workers, queue-wait and run-time p50/p95 over the period, bytes written, storage in use; superusers and members of the extension owner see all exports, others their own';
+COMMENT ON VIEW @extschema@.dataexport_my_exports IS
+    'The caller''s exports as rows (dataexport_list)';
+COMMENT ON VIEW @extschema@.dataexport_running IS
+    'Live progress of the caller''s running exports (dataexport_progress)';
+COMMENT ON VIEW @extschema@.dataexport_stats IS
+    'dataexport_stats over the last 24 hours: one row per query type of this database';

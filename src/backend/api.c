@@ -42,6 +42,7 @@
 #include "explain.h"
 #include "extversion.h"
 #include "progress.h"
+#include "stats.h"
 
 PG_FUNCTION_INFO_V1(dataexport_check_preloaded);
 PG_FUNCTION_INFO_V1(dataexport_create);
@@ -334,6 +335,39 @@ load_exports(const char *condition, const char *cond_param,
 	}
 	*out = acc;
 	return n;
+}
+
+/*
+ * For dataexport_stats (stats.c): the caller's own exports, exactly those
+ * dataexport_list returns (same role, same forwarded settings, superuser or
+ * not), and among them those whose projects the caller still all sees (the
+ * ones list shows with their byte counts), as bigint[] texts.  Inside SPI.
+ */
+void
+de_caller_export_ids(char **own, char **visible)
+{
+	ExportAccess *acc;
+	int			n;
+	StringInfoData o;
+	StringInfoData v;
+
+	n = load_exports("true", NULL, false, false, &acc);
+	check_projects_visible(acc, n);
+	initStringInfo(&o);
+	initStringInfo(&v);
+	appendStringInfoChar(&o, '{');
+	appendStringInfoChar(&v, '{');
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		appendStringInfo(&o, "%s" INT64_FORMAT, o.len > 1 ? "," : "", acc[i].id);
+		if (acc[i].sees_projects)
+			appendStringInfo(&v, "%s" INT64_FORMAT, v.len > 1 ? "," : "", acc[i].id);
+	}
+	appendStringInfoChar(&o, '}');
+	appendStringInfoChar(&v, '}');
+	*own = o.data;
+	*visible = v.data;
 }
 
 /*

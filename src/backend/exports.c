@@ -854,3 +854,65 @@ de_export_record_failure(int64 id, int64 claim, const char *state, const char *e
 		notify_export(id, state, NULL, -1, false, error);
 	de_restore_user(&sw);
 }
+
+/* ---------------- statistics (stats.c) ---------------- */
+
+/*
+ * The rows of dataexport_stats, one per query type, left in SPI_tuptable in
+ * the order of that function's OUT columns.  own_ids NULL: every export of
+ * this database; else only those ids, and bytes only of visible_ids.
+ * "Recent" is by date_ended (0.2: stamped at every final state), run time
+ * is date_ended - date_started (of the last attempt), queue wait
+ * date_started - date_created.
+ * Storage in use is the recorded byte count of succeeded, unexpired exports
+ * whose file is still there (file_present): pg_largeobject itself is not
+ * read, so the owner needs no access to it and the scan stays cheap.
+ */
+uint64
+de_exports_stats(const char *period, const char *own_ids, const char *visible_ids)
+{
+	DeUserSwitch sw;
+	const char *params[3] = {period, own_ids, visible_ids};
+	uint64		n;
+
+	de_become_owner(&sw);
+	n = de_spi_exec("WITH e AS ("
+					" SELECT x.*, ($3::bigint[] IS NULL"
+					"  OR x.id OPERATOR(pg_catalog.=) ANY ($3::bigint[])) AS shows_bytes,"
+					"  x.date_started >= pg_catalog.now() - $1::interval AS started_recent,"
+					"  x.date_ended >= pg_catalog.now() - $1::interval AS finished_recent,"
+					"  x.state = 'succeeded' AND dataexport.file_present(x) AS present"
+					" FROM dataexport.export x"
+					" WHERE $2::bigint[] IS NULL"
+					"  OR x.id OPERATOR(pg_catalog.=) ANY ($2::bigint[])) "
+					"SELECT pg_catalog.current_database()::name, e.query_type,"
+					" count(*) FILTER (WHERE e.state = 'queued'),"
+					" count(*) FILTER (WHERE e.state = 'running'),"
+					" count(*) FILTER (WHERE e.state = 'succeeded'),"
+					" count(*) FILTER (WHERE e.state = 'failed'),"
+					" count(*) FILTER (WHERE e.state = 'cancelled'),"
+					" count(*) FILTER (WHERE e.state = 'expired'),"
+					" sum(GREATEST(e.attempts - 1, 0))::bigint,"
+					" sum(e.lost_workers)::bigint,"
+					" pg_catalog.now() - min(e.date_created) FILTER (WHERE e.state = 'queued'),"
+					" pg_catalog.now() - $1::interval,"
+					" count(*) FILTER (WHERE e.finished_recent"
+					"  AND e.state IN ('succeeded', 'failed', 'cancelled', 'expired')),"
+					" count(*) FILTER (WHERE e.finished_recent AND e.state = 'failed'),"
+					" percentile_cont(0.5) WITHIN GROUP (ORDER BY e.date_started - e.date_created)"
+					"  FILTER (WHERE e.started_recent),"
+					" percentile_cont(0.95) WITHIN GROUP (ORDER BY e.date_started - e.date_created)"
+					"  FILTER (WHERE e.started_recent),"
+					" percentile_cont(0.5) WITHIN GROUP (ORDER BY e.date_ended - e.date_started)"
+					"  FILTER (WHERE e.finished_recent),"
+					" percentile_cont(0.95) WITHIN GROUP (ORDER BY e.date_ended - e.date_started)"
+					"  FILTER (WHERE e.finished_recent),"
+					" COALESCE(sum(e.bytes) FILTER (WHERE e.shows_bytes), 0)::bigint,"
+					" COALESCE(sum(e.bytes) FILTER (WHERE e.shows_bytes AND e.finished_recent), 0)::bigint,"
+					" COALESCE(sum(e.bytes) FILTER (WHERE e.shows_bytes AND e.present"
+					"  AND (e.date_expired IS NULL OR e.date_expired > pg_catalog.now())), 0)::bigint "
+					"FROM e GROUP BY e.query_type ORDER BY e.query_type",
+					3, params, true);
+	de_restore_user(&sw);
+	return n;
+}

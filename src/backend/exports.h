@@ -161,4 +161,11 @@ extern void de_export_record_retry(int64 id, int64 claim, const char *error,
 extern void de_export_record_failure(int64 id, int64 claim, const char *state,
 									 const char *error, const char *detail);
 
+/* ---- stats.c ---- */
+
+/* The rows of dataexport_stats(period) in SPI_tuptable (see exports.c);
+ * own_ids, visible_ids: bigint[] texts, or NULL for every export. */
+extern uint64 de_exports_stats(const char *period, const char *own_ids,
+							   const char *visible_ids);
+
 #endif
