@@ -15,7 +15,7 @@ GRANT USAGE ON SCHEMA app TO stats_ann;
 GRANT SELECT ON app.organizations, app.projects, app.events, app.project_members TO stats_ann;
 INSERT INTO app.project_members VALUES (1, 'stats_ann');
 GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_cancel(bigint),
-    dataexport_wait(bigint, interval), dataexport_stats(interval) TO stats_ann, stats_ben;
+    dataexport_wait, dataexport_stats(interval) TO stats_ann, stats_ben;
 -- stats_mon: no grant of its own, a member of the extension owner
 SELECT extowner::regrole AS ext_owner FROM pg_extension WHERE extname = 'dataexport' \gset
 GRANT :"ext_owner" TO stats_mon;

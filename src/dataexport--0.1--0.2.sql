@@ -252,17 +252,19 @@ COMMENT ON FUNCTION @extschema@.dataexport_details IS
 COMMENT ON FUNCTION @extschema@.dataexport_cancel IS
     'Cancels a queued or running export of the caller''s (a running one is interrupted and rolled back); returns the record';
 COMMENT ON FUNCTION @extschema@.dataexport_wait IS
-    'Waits (without polling) until the caller''s export is no longer queued or running, or the timeout passes; returns the record';
+    'Waits (without polling) until the caller''s export is no longer queued or running, or the timeout passes; returns the record; progress => true sends a NOTICE with the progress once a second';
+COMMENT ON FUNCTION @extschema@.dataexport_explain IS
+    'Dry run: validates a request exactly as dataexport_create does and creates nothing; returns the query the worker would run with its parameters, EXPLAIN (FORMAT JSON) of it as the caller, the estimated rows and bytes, the file name and whether the limits would truncate it';
 COMMENT ON FUNCTION @extschema@.dataexport_cleanup IS
     'Expires succeeded exports past dateExpired or whose file is gone and unlinks their large objects; returns how many (meant for pg_cron)';
 COMMENT ON FUNCTION @extschema@.dataexport_register_projects IS
-    'Tells the extension which relation holds the application''s projects (id column, optional organization column); superuser or extension owner';
+    'Tells the extension which relation holds the application''s projects (id column, optional organization and slug columns); superuser or extension owner';
 COMMENT ON FUNCTION @extschema@.dataexport_register_dataset IS
-    'Registers a table or view that Discover and Issues-by-Tag exports read, mapping roles (project, timestamp, environment, group, tags, message, user) to its columns; superuser or extension owner';
+    'Registers a table or view that Discover and Issues-by-Tag exports read, mapping roles (project, timestamp, environment, group, tags, message, user, issue or short_id) to its columns; superuser or extension owner';
 COMMENT ON FUNCTION @extschema@.dataexport_list IS
     'The caller''s exports, newest first, one record each; an export whose projects the caller no longer all sees is listed without its file ("fileHidden": true)';
 COMMENT ON FUNCTION @extschema@.dataexport_progress IS
-    'Live progress (rows, bytes so far) of the caller''s running exports; superusers see all';
+    'Live progress of the caller''s running exports: rows and bytes so far, the planner''s estimate of the rows, percent, rows per second and ETA; superusers see all';
 COMMENT ON FUNCTION @extschema@.dataexport_stats IS
     'Operator statistics of this database''s exports per query type: counts by state, retries, lost workers, queue-wait and run-time p50/p95 over the period, bytes written, storage in use; superusers and members of the extension owner see all exports, others their own';
 COMMENT ON VIEW @extschema@.dataexport_my_exports IS

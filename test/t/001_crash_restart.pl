@@ -158,7 +158,7 @@ my $lo_before = lo_count($node);
 		GRANT SELECT ON app.organizations, app.projects, app.events, app.project_members
 			TO carol, dave, erin;
 		GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_details(bigint),
-			dataexport_wait(bigint, interval) TO carol, dave, erin;
+			dataexport_wait TO carol, dave, erin;
 	});
 
 	# A NOLOGIN role is refused at create time, with a clear error.
@@ -191,7 +191,7 @@ my $lo_before = lo_count($node);
 	$node->safe_psql('postgres', 'ALTER ROLE dave NOLOGIN');
 	$node->safe_psql('postgres', q{
 		REVOKE ALL ON FUNCTION dataexport_create(jsonb), dataexport_details(bigint),
-			dataexport_wait(bigint, interval) FROM erin;
+			dataexport_wait FROM erin;
 		DROP OWNED BY erin;
 		DELETE FROM app.project_members WHERE role_name = 'erin';
 		DROP ROLE erin;

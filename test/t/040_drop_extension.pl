@@ -73,7 +73,7 @@ $node->safe_psql('d', $_) for (
 	q{SELECT dataexport_register_dataset('discover', 'app.events',
 		'{"project": "project_id", "timestamp": "timestamp", "message": "message"}')},
 	q{GRANT EXECUTE ON FUNCTION dataexport_create(jsonb), dataexport_details(bigint),
-		dataexport_wait(bigint, interval) TO alice});
+		dataexport_wait TO alice});
 my $e4 = export_as_alice('id');
 is($e4->{state}, 'succeeded', 'an export after reinstalling succeeds');
 $node->safe_psql('d', 'DROP SCHEMA public CASCADE; CREATE SCHEMA public');
