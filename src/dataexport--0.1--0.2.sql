@@ -88,15 +88,25 @@ AS 'MODULE_PATHNAME', 'dataexport_explain' LANGUAGE C STRICT VOLATILE;
 REVOKE ALL ON FUNCTION @extschema@.dataexport_explain(jsonb) FROM PUBLIC;
 
 -- Re-grants the privileges "acl" held to other roles than the owner on
--- "target" (a GRANT ... ON <target> statement tail), e.g. after a DROP and
--- CREATE: DBAs' grants survive the update.  Dropped at the end.
-CREATE FUNCTION dataexport.upgrade_regrant(acl aclitem[], target text) RETURNS void
+-- "target" (a GRANT ... ON <target> statement tail; the object is (classid,
+-- objid)), e.g. after a DROP and CREATE: DBAs' grants survive the update.
+-- A GRANT run by an extension script is recorded as one of the extension's
+-- initial privileges (pg_init_privs), which pg_dump leaves out; these are
+-- the DBA's, so the initial privileges are put back as the script itself
+-- made them (what a fresh install has) and pg_dump dumps the grants.
+-- Dropped at the end.
+CREATE FUNCTION dataexport.upgrade_regrant(acl aclitem[], target text, classid oid, objid oid)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     g record;
+    init aclitem[];
+    had_init boolean;
 BEGIN
+    SELECT i.initprivs, true INTO init, had_init FROM pg_init_privs i
+    WHERE i.classoid = classid AND i.objoid = objid AND i.objsubid = 0;
     FOR g IN
         SELECT a.privilege_type, a.grantee, a.is_grantable
         FROM aclexplode(acl) AS a
@@ -107,11 +117,20 @@ BEGIN
                             ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
                        CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
     END LOOP;
+    IF had_init THEN
+        UPDATE pg_init_privs i SET initprivs = init
+        WHERE i.classoid = classid AND i.objoid = objid AND i.objsubid = 0;
+    ELSE
+        DELETE FROM pg_init_privs i
+        WHERE i.classoid = classid AND i.objoid = objid AND i.objsubid = 0;
+    END IF;
 END
 $$;
 
 SELECT dataexport.upgrade_regrant(p.proacl,
-                                  'FUNCTION @extschema@.dataexport_explain(jsonb)')
+                                  'FUNCTION @extschema@.dataexport_explain(jsonb)',
+                                  'pg_catalog.pg_proc'::pg_catalog.regclass,
+                                  '@extschema@.dataexport_explain(jsonb)'::pg_catalog.regprocedure)
 FROM pg_catalog.pg_proc p
 WHERE p.oid = '@extschema@.dataexport_create(jsonb)'::pg_catalog.regprocedure;
 
@@ -160,10 +179,17 @@ SELECT dataexport.upgrade_regrant(acl, CASE object
            WHEN 'progress' THEN 'FUNCTION @extschema@.dataexport_progress()'
            WHEN 'running' THEN '@extschema@.dataexport_running'
            WHEN 'wait' THEN 'FUNCTION @extschema@.dataexport_wait(bigint, interval, boolean)'
+       END,
+       CASE object WHEN 'running' THEN 'pg_catalog.pg_class'::pg_catalog.regclass
+                   ELSE 'pg_catalog.pg_proc'::pg_catalog.regclass END,
+       CASE object
+           WHEN 'progress' THEN '@extschema@.dataexport_progress()'::pg_catalog.regprocedure::pg_catalog.oid
+           WHEN 'running' THEN '@extschema@.dataexport_running'::pg_catalog.regclass::pg_catalog.oid
+           WHEN 'wait' THEN '@extschema@.dataexport_wait(bigint, interval, boolean)'::pg_catalog.regprocedure::pg_catalog.oid
        END)
 FROM dataexport.upgrade_acl;
 DROP TABLE dataexport.upgrade_acl;
-DROP FUNCTION dataexport.upgrade_regrant(aclitem[], text);
+DROP FUNCTION dataexport.upgrade_regrant(aclitem[], text, oid, oid);
 
 
 -- ---- 0.2: parquet (issue 10) ----
