@@ -140,9 +140,9 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 	for (int attempt = 0; attempt < 10 && id == 0; attempt++)
 	{
 		bool		isnull;
-		int			rc;
+		uint64		n;
 
-		rc = SPI_execute_with_args("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
+		n = de_spi_exec_kept_args("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
 								   "organization, query_type, query_info, environments, row_limit, "
 								   "format, compression, dedupe_key) "
 								   "VALUES ($1::oid, $2::name, $3::jsonb, $4::bigint, $5, $6, "
@@ -150,17 +150,15 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 								   "$8::bigint, $9, $10, $11) "
 								   "ON CONFLICT (dedupe_key) WHERE state IN ('queued', 'running') "
 								   "DO NOTHING RETURNING id",
-								   11, types, values, nulls, false, 0);
-		if (rc < 0)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-		if (SPI_processed == 1)
+								   11, types, values, nulls, false);
+		if (n == 1)
 		{
 			*created = true;
 			id = de_spi_int8(0, 1, &isnull);
 		}
 		/* the conflicting export is committed now; it may also have just
 		 * finished, in which case we insert again */
-		else if (de_spi_exec("SELECT id FROM dataexport.export WHERE dedupe_key = $1 "
+		else if (de_spi_exec_kept("SELECT id FROM dataexport.export WHERE dedupe_key = $1 "
 							 "AND state IN ('queued', 'running')",
 							 1, &text[10], false) == 1)
 		{
@@ -197,10 +195,10 @@ de_exports_count_unfinished(int32 lock_key, Oid owner, const char *settings, int
 	params[3] = limittext;
 
 	de_become_owner(&sw);
-	de_spi_exec("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
+	de_spi_exec_kept("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
 				"pg_catalog.hashtext($2 || ':' || $3::jsonb::text))",
 				3, params, false);
-	de_spi_exec("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
+	de_spi_exec_kept("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
 				"WHERE owner = $2::integer::oid AND state IN ('queued', 'running') "
 				"AND owner_settings = $3::jsonb LIMIT $4::integer) AS unfinished",
 				4, params, false);
@@ -281,7 +279,7 @@ de_exports_load_for_caller(const char *condition, const char *cond_param,
 	params[4] = with_records ? progress_map_json() : NULL;
 	params[5] = de_user_id_setting;
 	de_become_owner(&sw);
-	n = de_spi_exec(psprintf("SELECT id, state, query_info, organization%s "
+	n = de_spi_exec_kept(psprintf("SELECT id, state, query_info, organization%s "
 							 "FROM dataexport.export e WHERE (%s) AND ($4::boolean OR "
 							 "(owner OPERATOR(pg_catalog.=) $1::oid AND "
 							 "owner_settings OPERATOR(pg_catalog.=) $2::jsonb)) "
@@ -341,7 +339,7 @@ de_export_record(int64 id)
 	params[2] = de_user_id_setting;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT dataexport.record(e, $2::jsonb, $3) "
+	if (de_spi_exec_kept("SELECT dataexport.record(e, $2::jsonb, $3) "
 					"FROM dataexport.export e WHERE e.id = $1::bigint",
 					3, params, false) == 1)
 		record = de_spi_jsonb(0, 1);
@@ -359,7 +357,7 @@ de_export_cancel(int64 id, int64 *claim, bool *claimed)
 
 	*claim = 0;
 	de_become_owner(&sw);
-	n = de_spi_exec("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
+	n = de_spi_exec_kept("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
 					"WHERE id = $1::bigint AND state IN ('queued', 'running') "
 					"RETURNING claim",
 					1, params, false);
@@ -381,7 +379,7 @@ de_export_is_unfinished(int64 id)
 	bool		unfinished;
 
 	de_become_owner(&sw);
-	unfinished = de_spi_exec("SELECT 1 FROM dataexport.export WHERE id = $1::bigint "
+	unfinished = de_spi_exec_kept("SELECT 1 FROM dataexport.export WHERE id = $1::bigint "
 							 "AND state IN ('queued', 'running')", 1, params, false) == 1;
 	de_restore_user(&sw);
 	return unfinished;
@@ -396,7 +394,7 @@ de_export_created_in_current_transaction(int64 id)
 	TransactionId xmin = InvalidTransactionId;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
+	if (de_spi_exec_kept("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
 					1, params, false) == 1)
 		xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 1, &isnull));
@@ -417,7 +415,7 @@ de_exports_cleanup(void)
 	uint64		n;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("WITH old AS ("
+	n = de_spi_exec_kept("WITH old AS ("
 					"  SELECT e.id, e.file_oid, dataexport.file_present(e) AS owned "
 					"  FROM dataexport.export e WHERE e.state = 'succeeded' "
 					"  AND (e.date_expired <= now() OR NOT dataexport.file_present(e)) "
@@ -465,7 +463,7 @@ de_exports_return_unstarted(int64 *claims, int nclaims, int retry_ms)
 	params[0] = int8_array_text(claims, nclaims);
 	params[1] = delay;
 	de_become_owner(&sw);
-	de_spi_exec("UPDATE dataexport.export e SET state = 'queued', "
+	de_spi_exec_kept("UPDATE dataexport.export e SET state = 'queued', "
 				"attempts = greatest(e.attempts - 1, 0), date_started = NULL, "
 				"not_before = clock_timestamp() + make_interval(secs => $2::integer / 1000.0) "
 				"FROM (SELECT id FROM dataexport.export "
@@ -474,7 +472,7 @@ de_exports_return_unstarted(int64 *claims, int nclaims, int retry_ms)
 				"WHERE e.id = free.id",
 				2, params, false);
 	/* what is still running was locked: keep those slots */
-	nkept = de_spi_exec("SELECT claim FROM dataexport.export "
+	nkept = de_spi_exec_kept("SELECT claim FROM dataexport.export "
 						"WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
 						"AND state = 'running'", 1, params, false);
 	de_restore_user(&sw);
@@ -496,7 +494,7 @@ de_exports_fail_unrunnable(void)
 	DeUserSwitch sw;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export e SET state = 'failed', "
+	if (de_spi_exec_kept("UPDATE dataexport.export e SET state = 'failed', "
 					"error = 'Internal error. Your query failed to run.', "
 					"error_detail = x.detail, not_before = NULL "
 					"FROM (SELECT e2.id, CASE "
@@ -544,7 +542,7 @@ de_exports_requeue_orphans(const int64 *live_claims, int nlive, int max_attempts
 	params[2] = delay;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export SET "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET "
 					"lost_workers = lost_workers + 1, "
 					"state = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
 					"THEN 'failed' ELSE 'queued' END, "
@@ -591,7 +589,7 @@ de_exports_claim(int nfree, DeExportClaim *claims)
 				 errmsg("could not generate a random claim token")));
 	snprintf(token, sizeof(token), INT64_FORMAT, random_base);
 	de_become_owner(&sw);
-	n = de_spi_exec("WITH running AS ("
+	n = de_spi_exec_kept("WITH running AS ("
 					" SELECT owner, owner_settings, count(*) AS n FROM dataexport.export"
 					" WHERE state = 'running' GROUP BY owner, owner_settings), "
 					"ranked AS ("
@@ -630,7 +628,7 @@ de_exports_next_retry(void)
 	Datum		d;
 
 	de_become_owner(&sw);
-	de_spi_exec("SELECT min(not_before) FROM dataexport.export "
+	de_spi_exec_kept("SELECT min(not_before) FROM dataexport.export "
 				"WHERE state = 'queued' AND not_before > clock_timestamp()",
 				0, NULL, false);
 	de_restore_user(&sw);
@@ -657,7 +655,7 @@ de_export_load_job(int64 id, Oid owner, int64 claim, MemoryContext cxt,
 	snprintf(roletext, sizeof(roletext), "%u", owner);
 	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, claim);
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT query_type, query_info, environments, row_limit, "
+	if (de_spi_exec_kept("SELECT query_type, query_info, environments, row_limit, "
 					"format, compression, owner_settings, date_created, attempts "
 					"FROM dataexport.export WHERE id = $1::bigint "
 					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
@@ -743,7 +741,7 @@ de_export_record_success(int64 id, int64 claim, Oid owner, const DeExportSuccess
 	/* the file must still be there, and the requester's: the user's query
 	 * might have unlinked it (defence in depth: the large-object write
 	 * functions are refused while it runs) */
-	if (de_spi_exec("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
+	if (de_spi_exec_kept("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
 					"WHERE oid = $2::oid",
 					2, params, false) != 1 ||
 		strtoul(de_spi_text(0, 1), NULL, 10) != owner)
@@ -755,7 +753,7 @@ de_export_record_success(int64 id, int64 claim, Oid owner, const DeExportSuccess
 				 errhint("The export query must not modify large objects.")));
 	/* the clock is read once: dateExpired - dateFinished is exactly the
 	 * expiration */
-	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET state = 'succeeded', "
 					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
 					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
 					"date_finished = finished.t, "
@@ -792,7 +790,7 @@ de_export_record_retry(int64 id, int64 claim, const char *error, const char *det
 	params[4] = claimtext;
 
 	de_become_owner(&sw);
-	de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
+	de_spi_exec_kept("UPDATE dataexport.export SET state = 'queued', error = $2, "
 				"error_detail = $3, "
 				"not_before = clock_timestamp() + make_interval(secs => $4::bigint / 1000.0) "
 				"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
@@ -818,7 +816,7 @@ de_export_record_failure(int64 id, int64 claim, const char *state, const char *e
 	params[4] = claimtext;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export SET state = $4, error = $2, "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET state = $4, error = $2, "
 					"error_detail = $3, not_before = NULL "
 					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
 					5, params, false) == 1)

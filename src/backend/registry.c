@@ -258,7 +258,7 @@ de_load_projects(DeProjects *out)
 	uint64		n;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("SELECT relation::oid, id_column, organization_column "
+	n = de_spi_exec_kept("SELECT relation::oid, id_column, organization_column "
 					"FROM dataexport.projects", 0, NULL, false);
 	de_restore_user(&sw);
 	if (n == 0)
@@ -343,7 +343,7 @@ de_load_dataset(const char *name, Dataset *out)
 	DjValue    *map;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("SELECT relation::oid, columns FROM dataexport.datasets "
+	n = de_spi_exec_kept("SELECT relation::oid, columns FROM dataexport.datasets "
 					"WHERE name = $1", 1, params, false);
 	de_restore_user(&sw);
 	if (n == 0)
