@@ -21,6 +21,7 @@ SERVER_SRCS += src/backend/scanner.c
 SERVER_SRCS += src/backend/validate.c
 SERVER_SRCS += src/backend/dedupe.c
 SERVER_SRCS += src/backend/extversion.c
+SERVER_SRCS += src/backend/record.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -41,6 +42,7 @@ REGRESS += exports_list
 REGRESS += launcher_signals
 REGRESS += dedupe_sha256
 REGRESS += wait_interval
+REGRESS += perf_record
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

@@ -19,6 +19,13 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
     CHECK (compression IN ('none', 'gzip', 'zstd'));
 
 -- ---- 0.2: performance (issue 8) ----
+-- The export record in C (record.c): the same jsonb as the 0.1 SQL
+-- definition, without parsing and planning three SQL functions at each call
+-- (most of the time of dataexport_create and dataexport_details).  Its
+-- privileges are kept (REVOKE ... FROM PUBLIC in 0.1).
+CREATE OR REPLACE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataexport_record' LANGUAGE C STABLE;
 
 -- ---- 0.2: Sentry fidelity, query builder (issue 9) ----
 
