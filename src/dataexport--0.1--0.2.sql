@@ -26,6 +26,11 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
 CREATE OR REPLACE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'dataexport_record' LANGUAGE C STABLE;
+-- The queue cap counts a requester's unfinished exports at each create
+-- (queue.c): this index reads only those, however long the queue or the
+-- history.  The library falls back to export_queue on a 0.1 schema.
+CREATE INDEX export_unfinished_owner ON dataexport.export (owner)
+    WHERE state IN ('queued', 'running');
 
 -- ---- 0.2: Sentry fidelity, query builder (issue 9) ----
 

@@ -133,6 +133,9 @@ dataexport_create(PG_FUNCTION_ARGS)
 	de_validate_request(&req);
 	de_check_queue_cap();
 	id = insert_or_find(&req, &created);
+	/* the export is in the table: the next create of this requester counts
+	 * it even before this transaction commits */
+	de_queue_unlock();
 	/* copied into the caller's context by SPI_datumTransfer */
 	record = de_export_record(id);
 	SPI_finish();

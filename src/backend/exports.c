@@ -46,15 +46,25 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_largeobject.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "commands/async.h"
 #include "miscadmin.h"
 #include "storage/large_object.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "spi_owner.h"
 #include "exports.h"
@@ -103,6 +113,22 @@ int8_array_text(const int64 *values, int n)
 }
 
 /* ---------------- create ---------------- */
+
+static AttrNumber
+attnum_of(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	elog(ERROR, "dataexport.export has no column \"%s\"", name);
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
 
 /* The unique index decides, so concurrent identical requests cannot both
  * insert. */
@@ -175,35 +201,75 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 	return id;
 }
 
+/*
+ * Counted with a dirty snapshot: rows that other transactions have inserted
+ * but not yet committed count too, so that the caller (queue.c) needs its
+ * lock only while it counts and inserts, not until its commit.  A row whose
+ * inserting transaction later rolls back was counted for nothing; that errs
+ * on the side of the cap.  Read at the C level, through the index of the
+ * requester's unfinished exports (export_unfinished_owner, 0.2; on a 0.1
+ * schema export_queue, all unfinished exports), as the extension does for
+ * its own bookkeeping: no privilege check, no user SQL.
+ */
 int64
-de_exports_count_unfinished(int32 lock_key, Oid owner, const char *settings, int limit)
+de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 {
-	DeUserSwitch sw;
-	char		key[16];
-	char		role[16];
-	char		limittext[16];
-	const char *params[4];
-	bool		isnull;
-	int64		n;
+	Oid			nsp = get_namespace_oid("dataexport", false);
+	Oid			relid = get_relname_relid("export", nsp);
+	Oid			by_owner = get_relname_relid("export_unfinished_owner", nsp);
+	Oid			indexid = OidIsValid(by_owner) ? by_owner :
+		get_relname_relid("export_queue", nsp);
+	Datum		want_settings = JsonbPGetDatum(de_jsonb_from_cstring(settings));
+	SnapshotData dirty;
+	ScanKeyData key;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att_owner;
+	AttrNumber	att_settings;
+	AttrNumber	att_state;
+	int64		n = 0;
 
-	snprintf(key, sizeof(key), "%d", lock_key);
-	snprintf(role, sizeof(role), "%d", (int32) owner);
-	snprintf(limittext, sizeof(limittext), "%d", limit);
-	params[0] = key;
-	params[1] = role;
-	params[2] = settings;
-	params[3] = limittext;
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		elog(ERROR, "dataexport.export or its index export_queue is missing");
+	rel = table_open(relid, AccessShareLock);
+	index = index_open(indexid, AccessShareLock);
+	att_owner = attnum_of(rel, "owner");
+	att_settings = attnum_of(rel, "owner_settings");
+	att_state = attnum_of(rel, "state");
 
-	de_become_owner(&sw);
-	de_spi_exec_kept("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
-				"pg_catalog.hashtext($2 || ':' || $3::jsonb::text))",
-				3, params, false);
-	de_spi_exec_kept("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
-				"WHERE owner = $2::integer::oid AND state IN ('queued', 'running') "
-				"AND owner_settings = $3::jsonb LIMIT $4::integer) AS unfinished",
-				4, params, false);
-	n = de_spi_int8(0, 1, &isnull);
-	de_restore_user(&sw);
+	InitDirtySnapshot(dirty);
+	slot = table_slot_create(rel, NULL);
+	/* export_unfinished_owner (0.2) is on owner; export_queue (0.1) on id */
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(owner));
+	scan = index_beginscan(rel, index, &dirty, OidIsValid(by_owner) ? 1 : 0, 0);
+	index_rescan(scan, &key, OidIsValid(by_owner) ? 1 : 0, NULL, 0);
+	while (n < limit && index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+		char	   *state;
+
+		CHECK_FOR_INTERRUPTS();
+		d = slot_getattr(slot, att_owner, &isnull);
+		if (isnull || DatumGetObjectId(d) != owner)
+			continue;
+		d = slot_getattr(slot, att_state, &isnull);
+		if (isnull)
+			continue;
+		state = TextDatumGetCString(d);
+		if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0)
+			continue;
+		d = slot_getattr(slot, att_settings, &isnull);
+		if (isnull || !DatumGetBool(DirectFunctionCall2(jsonb_eq, d, want_settings)))
+			continue;
+		n++;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
 	return n;
 }
 

@@ -8,7 +8,10 @@
 
 /* Raises 53400 when the current requester (role plus forwarded identity)
  * already has dataexport.max_queued_per_role unfinished exports in this
- * database.  Called inside SPI, before the export is inserted. */
+ * database.  Called inside SPI, before the export is inserted; takes the
+ * requester's queue lock, which de_queue_unlock releases once the export is
+ * inserted (or the transaction's end does). */
 extern void de_check_queue_cap(void);
+extern void de_queue_unlock(void);
 
 #endif
