@@ -560,22 +560,31 @@ de_exports_fail_unrunnable(void)
 	DeUserSwitch sw;
 
 	de_become_owner(&sw);
-	if (de_spi_exec_kept("UPDATE dataexport.export e SET state = 'failed', "
-					"error = 'Internal error. Your query failed to run.', "
-					"error_detail = x.detail, not_before = NULL "
-					"FROM (SELECT e2.id, CASE "
+	/*
+	 * The check runs once (a materialized CTE), whatever the planner thinks
+	 * of the table's size: as a subquery joined back to the table it could
+	 * be run again for every queued row, quadratic in the queue's length
+	 * when the statistics lag behind a burst of creates.
+	 */
+	if (de_spi_exec_kept("WITH x AS MATERIALIZED ("
+					" SELECT e2.id, c.detail "
+					" FROM dataexport.export e2 "
+					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
+					" JOIN pg_catalog.pg_database d "
+					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
+					" CROSS JOIN LATERAL (SELECT CASE "
 					" WHEN r.oid IS NULL THEN 'the requesting role no longer exists' "
 					" WHEN NOT r.rolcanlogin THEN 'the requesting role cannot log in' "
 					" WHEN NOT pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') "
 					" THEN 'the requesting role may no longer connect to database ' "
 					"  || pg_catalog.quote_ident(d.datname::text) "
-					" END AS detail "
-					" FROM dataexport.export e2 "
-					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
-					" JOIN pg_catalog.pg_database d "
-					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
-					" WHERE e2.state = 'queued' FOR UPDATE OF e2 SKIP LOCKED) x "
-					"WHERE e.id = x.id AND e.state = 'queued' AND x.detail IS NOT NULL "
+					" END AS detail) c "
+					" WHERE e2.state = 'queued' AND c.detail IS NOT NULL "
+					" FOR UPDATE OF e2 SKIP LOCKED) "
+					"UPDATE dataexport.export e SET state = 'failed', "
+					"error = 'Internal error. Your query failed to run.', "
+					"error_detail = x.detail, not_before = NULL "
+					"FROM x WHERE e.id = x.id AND e.state = 'queued' "
 					"RETURNING e.id",
 					0, NULL, false) > 0)
 		notify_failed_rows(1);
@@ -666,7 +675,7 @@ de_exports_claim(int nfree, DeExportClaim *claims)
 					"  AND r.owner_settings OPERATOR(pg_catalog.=) q.owner_settings"
 					" WHERE q.state = 'queued'"
 					" AND (q.not_before IS NULL OR q.not_before <= clock_timestamp())), "
-					"next AS ("
+					"next AS MATERIALIZED ("
 					" SELECT e.id FROM dataexport.export e JOIN ranked ON ranked.id = e.id"
 					" WHERE e.state = 'queued'"
 					" ORDER BY ranked.turn, e.id LIMIT $1::integer FOR UPDATE OF e SKIP LOCKED) "
