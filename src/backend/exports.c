@@ -201,6 +201,21 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 	return id;
 }
 
+/* Two varlena datums, neither compressed nor external, are the same bytes. */
+static bool
+same_bytes(Datum a, Datum b)
+{
+	struct varlena *va = (struct varlena *) DatumGetPointer(a);
+	struct varlena *vb = (struct varlena *) DatumGetPointer(b);
+
+	if (VARATT_IS_EXTENDED(va) && !VARATT_IS_SHORT(va))
+		return false;
+	if (VARATT_IS_EXTENDED(vb) && !VARATT_IS_SHORT(vb))
+		return false;
+	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
+
 /*
  * Counted with a dirty snapshot: rows that other transactions have inserted
  * but not yet committed count too, so that the caller (queue.c) needs its
@@ -228,7 +243,6 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 	TupleTableSlot *slot;
 	AttrNumber	att_owner;
 	AttrNumber	att_settings;
-	AttrNumber	att_state;
 	int64		n = 0;
 
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
@@ -237,7 +251,6 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 	index = index_open(indexid, AccessShareLock);
 	att_owner = attnum_of(rel, "owner");
 	att_settings = attnum_of(rel, "owner_settings");
-	att_state = attnum_of(rel, "state");
 
 	InitDirtySnapshot(dirty);
 	slot = table_slot_create(rel, NULL);
@@ -245,24 +258,28 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(owner));
 	scan = index_beginscan(rel, index, &dirty, OidIsValid(by_owner) ? 1 : 0, 0);
 	index_rescan(scan, &key, OidIsValid(by_owner) ? 1 : 0, NULL, 0);
+	/*
+	 * The index's predicate is the state (queued or running), which an
+	 * update can change only by a new, non-HOT tuple version: the version an
+	 * entry leads to has that state, so it is not read again.  Only
+	 * owner_settings is compared per row: first byte for byte (the stored
+	 * value and this one are both built from de_current_owner_settings),
+	 * then, if the bytes differ, as jsonb.
+	 */
 	while (n < limit && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
 		Datum		d;
-		char	   *state;
 
 		CHECK_FOR_INTERRUPTS();
 		d = slot_getattr(slot, att_owner, &isnull);
 		if (isnull || DatumGetObjectId(d) != owner)
 			continue;
-		d = slot_getattr(slot, att_state, &isnull);
+		d = slot_getattr(slot, att_settings, &isnull);
 		if (isnull)
 			continue;
-		state = TextDatumGetCString(d);
-		if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0)
-			continue;
-		d = slot_getattr(slot, att_settings, &isnull);
-		if (isnull || !DatumGetBool(DirectFunctionCall2(jsonb_eq, d, want_settings)))
+		if (!same_bytes(d, want_settings) &&
+			!DatumGetBool(DirectFunctionCall2(jsonb_eq, d, want_settings)))
 			continue;
 		n++;
 	}
