@@ -244,6 +244,24 @@ psql_as postgres -c "SELECT pg_stat_statements_reset()" >/dev/null
 read -r c1_50 c1_99 < <(latency 1 "$CREATES" "$WORK/create.sql")
 c1_server=$(server_ms)
 drop_queued
+# the same, with both worker slots held by exports that wait on a lock: the
+# creates' own exports stay queued, so this is the create without the CPU
+# that starting a worker for each new export takes
+psql_as postgres -c "SELECT pg_advisory_lock(4242), pg_sleep(3600)" >/dev/null 2>&1 &
+locker=$!
+until [ "$(psql_as postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted")" = 1 ]; do sleep 0.05; done
+for n in 1 2; do
+	psql_as postgres -c "SELECT dataexport_create('{\"query_type\": \"SQL\", \"query_info\": {\"sql\": \"SELECT $n, pg_advisory_xact_lock_shared(4242)\"}}')" >/dev/null
+done
+until [ "$(psql_as postgres -c "SELECT count(*) FROM dataexport_progress() WHERE pid IS NOT NULL")" = 2 ]; do sleep 0.05; done
+psql_as postgres -c "SELECT pg_stat_statements_reset()" >/dev/null
+read -r cq50 cq99 < <(latency 1 "$CREATES" "$WORK/create.sql")
+cq_server=$(server_ms)
+psql_as postgres -c "UPDATE dataexport.export SET state = 'cancelled' WHERE state = 'queued'" >/dev/null
+psql_as postgres -c "SELECT pg_terminate_backend(pid) FROM pg_locks
+	WHERE locktype = 'advisory' AND objid = 4242 AND granted AND mode = 'ExclusiveLock'" >/dev/null
+wait "$locker" 2>/dev/null || true
+wait_idle
 big=$(psql_as alice -c "SELECT dataexport_create(\$p\$$(sql_payload ', "limit": 2000000000')\$p\$) ->> 'id'")
 for _ in $(seq 1 400); do
 	[ -n "$(psql_as alice -c "SELECT pid FROM dataexport_progress() WHERE id = $big")" ] && break
@@ -300,6 +318,7 @@ line sql-csv "SQL export, CSV" by-hand "by hand"
 printf '%-44s %10s MB\n' "worker peak RssAnon (all exports)" "$(awk -v k="$PEAK_ALL" 'BEGIN {printf "%.1f", k / 1024}')"
 printf '%-44s p50 %6s ms  p99 %6s ms\n' "one-row INSERT, 1 client ($CREATES)" "$ins50" "$ins99"
 printf '%-44s p50 %6s ms  p99 %6s ms  server %s ms\n' "dataexport_create, 1 client ($CREATES)" "$c1_50" "$c1_99" "$c1_server"
+printf '%-44s p50 %6s ms  p99 %6s ms  server %s ms\n' "  same, worker slots held (exports wait)" "$cq50" "$cq99" "$cq_server"
 printf '%-44s p50 %6s ms  p99 %6s ms\n' "one-row INSERT, 8 clients ($CREATES8 each)" "$ins8_50" "$ins8_99"
 printf '%-44s p50 %6s ms  p99 %6s ms  server %s ms  (export %s)\n' "dataexport_create, 8 clients ($CREATES8 each)" "$c8_50" "$c8_99" "$c8_server" "$big_state"
 printf '%-44s %6s ms (median of 10)\n' "queued -> running, free worker slot" "$(printf '%.1f' "$qr50")"
