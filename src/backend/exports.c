@@ -227,7 +227,8 @@ same_bytes(Datum a, Datum b)
  * its own bookkeeping: no privilege check, no user SQL.
  */
 int64
-de_exports_count_unfinished(Oid owner, const char *settings, int limit)
+de_exports_count_unfinished(Oid owner, const char *settings, int limit,
+							const char *dedupe_key, bool *identical)
 {
 	Oid			nsp = get_namespace_oid("dataexport", false);
 	Oid			relid = get_relname_relid("export", nsp);
@@ -243,7 +244,11 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 	TupleTableSlot *slot;
 	AttrNumber	att_owner;
 	AttrNumber	att_settings;
+	AttrNumber	att_key;
 	int64		n = 0;
+
+	if (identical)
+		*identical = false;
 
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		elog(ERROR, "dataexport.export or its index export_queue is missing");
@@ -251,6 +256,7 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 	index = index_open(indexid, AccessShareLock);
 	att_owner = attnum_of(rel, "owner");
 	att_settings = attnum_of(rel, "owner_settings");
+	att_key = attnum_of(rel, "dedupe_key");
 
 	InitDirtySnapshot(dirty);
 	slot = table_slot_create(rel, NULL);
@@ -282,6 +288,14 @@ de_exports_count_unfinished(Oid owner, const char *settings, int limit)
 			!DatumGetBool(DirectFunctionCall2(jsonb_eq, d, want_settings)))
 			continue;
 		n++;
+		if (dedupe_key != NULL && identical != NULL && !*identical)
+		{
+			char	   *key;
+
+			d = slot_getattr(slot, att_key, &isnull);
+			key = isnull ? NULL : TextDatumGetCString(d);
+			*identical = key != NULL && strcmp(key, dedupe_key) == 0;
+		}
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);

@@ -36,8 +36,10 @@ extern int64 de_export_insert_or_find(const DeNewExport *e, bool *created);
 
 /* Counts, up to limit, the unfinished exports of owner with these forwarded
  * settings (JSON object text), including those that transactions still in
- * progress have inserted (a dirty snapshot). */
-extern int64 de_exports_count_unfinished(Oid owner, const char *settings, int limit);
+ * progress have inserted (a dirty snapshot).  With dedupe_key, *identical
+ * says whether one of those counted has that key. */
+extern int64 de_exports_count_unfinished(Oid owner, const char *settings, int limit,
+										 const char *dedupe_key, bool *identical);
 
 /* ---- api.c: the doors ---- */
 

@@ -19,6 +19,13 @@
  * isolation level.  Application users forwarded through one role hash
  * apart.  If the transaction fails between the two, its end releases the
  * lock.
+ *
+ * One case releases the lock before the insert: when an identical
+ * unfinished export (same dedupe key) was counted, the insert may have to
+ * wait for the transaction that inserted it, and that transaction may want
+ * this lock for its next create: held, the two would deadlock.  Released,
+ * the count stays right: the insert either finds that export (dedupe) or
+ * replaces it in the count, because it has gone (rolled back or finished).
  */
 #include "postgres.h"
 
@@ -42,16 +49,23 @@ static LocalTransactionId held_lxid = InvalidLocalTransactionId;
 void
 de_check_queue_cap(void)
 {
+	(void) de_check_queue_cap_for(NULL);
+}
+
+bool
+de_check_queue_cap_for(const char *dedupe_key)
+{
 	char	   *settings;
 	char	   *identity;
 	LOCKTAG		tag;
 	int64		n;
+	bool		identical = false;
 
 	/* a lock of an earlier call that failed was released by its
 	 * (sub)transaction's abort */
 	held_lxid = InvalidLocalTransactionId;
 	if (de_max_queued_per_role <= 0)
-		return;
+		return false;
 
 	settings = de_current_owner_settings();
 	identity = psprintf("%d:%s", (int32) GetUserId(), settings);
@@ -61,7 +75,8 @@ de_check_queue_cap(void)
 	held_tag = tag;
 	held_lxid = MyProc->lxid;
 
-	n = de_exports_count_unfinished(GetUserId(), settings, de_max_queued_per_role);
+	n = de_exports_count_unfinished(GetUserId(), settings, de_max_queued_per_role,
+									dedupe_key, &identical);
 
 	if (n >= de_max_queued_per_role)
 		ereport(ERROR,
@@ -70,6 +85,7 @@ de_check_queue_cap(void)
 				 errdetail("You have %d queued or running data exports, the limit set by dataexport.max_queued_per_role.",
 						   de_max_queued_per_role),
 				 errhint("Wait for some of them to finish, or cancel some, and try again.")));
+	return identical;
 }
 
 void

@@ -14,4 +14,9 @@
 extern void de_check_queue_cap(void);
 extern void de_queue_unlock(void);
 
+/* The same for an export of this dedupe key; returns true if an identical
+ * unfinished export was counted, in which case the caller may release the
+ * lock before it inserts (see queue.c). */
+extern bool de_check_queue_cap_for(const char *dedupe_key);
+
 #endif

@@ -4,6 +4,9 @@
 #    objects, a dropped and re-created role, ALTER EXTENSION UPDATE from 0.1
 #    and DROP + CREATE EXTENSION, all in one session;
 #  - dataexport.record is C in 0.2 and SQL in 0.1, and both serve the doors;
+#  - an identical create waiting for an open transaction of the same
+#    requester does not hold the queue lock, so that transaction's next
+#    create does not deadlock with it;
 #  - the queue cap holds under concurrency although its lock is released
 #    before commit: 8 clients making 80 creates in transactions that stay
 #    open a while, with a cap of 30, create exactly 30 and are refused 50
@@ -152,6 +155,43 @@ is( join("\n", grep { /^(record|created|details|updated|recreated)/ } split /\n/
 	'one session on a 0.1 schema: cap, ALTER EXTENSION UPDATE, DROP and CREATE EXTENSION');
 like($stderr, qr/ERROR:  53400: too many unfinished data exports/,
 	'the cap counts on a 0.1 schema too (the third export of two allowed)');
+
+# ---- no deadlock between an open transaction and an identical create ----
+
+# s1 creates A in an open transaction; s2 creates A too, and waits for s1's
+# transaction (dedupe); s1 then creates B.  With the queue lock held across
+# s2's insert, s1 would wait for s2 and s2 for s1: a deadlock.
+$node->safe_psql(
+	'postgres', q{
+	CREATE TABLE public.dl_results (created text);
+	GRANT INSERT ON public.dl_results TO alice;
+});
+my $s1 = $node->background_psql('postgres', extra_params => ['--username=alice']);
+my $s2 = $node->background_psql('postgres', extra_params => ['--username=alice']);
+$s1->query_safe('BEGIN');
+$s1->query_safe(sprintf(q{SELECT dataexport_create('%s')}, payload(7501)));
+$s2->query_until(qr/started/, sprintf(q{\echo started
+INSERT INTO public.dl_results SELECT dataexport_create('%s') ->> 'created';
+}, payload(7501)));
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice' "
+		  . "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO public.dl_results%'",
+		'1'),
+	'the identical create waits for the open transaction');
+my ($b_out, $b_ok) = ('', 1);
+eval {
+	$b_out = $s1->query_safe(sprintf(q{SELECT dataexport_create('%s') ->> 'created'}, payload(7502)));
+	1;
+} or do { $b_ok = 0; $b_out = $@; };
+ok($b_ok, 'the open transaction creates another export without a deadlock')
+  or diag($b_out);
+like($b_out, qr/true/, 'and it is created');
+$s1->query_safe('COMMIT');
+ok($node->poll_query_until('postgres', 'SELECT created FROM public.dl_results', 'false'),
+	'the identical create returned the committed export (created false): no deadlock');
+$s1->quit;
+$s2->quit;
 
 # ---- the cap under concurrency ----
 
