@@ -26,6 +26,7 @@ SERVER_SRCS += src/backend/extversion.c
 SERVER_SRCS += src/backend/explain.c src/backend/progress.c
 SERVER_SRCS += src/backend/parquet_sink.c
 SERVER_SRCS += src/backend/stats.c
+SERVER_SRCS += src/backend/record.c
 
 OBJS = $(PURE_SRCS:.c=.o) $(SERVER_SRCS:.c=.o)
 
@@ -53,6 +54,7 @@ REGRESS += exports_parallel
 REGRESS += fidbuild_sentry
 REGRESS += stats
 REGRESS += comments
+REGRESS += perf_record
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

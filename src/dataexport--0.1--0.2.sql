@@ -19,6 +19,18 @@ ALTER TABLE dataexport.export ADD CONSTRAINT export_compression_check
     CHECK (compression IN ('none', 'gzip', 'zstd'));
 
 -- ---- 0.2: performance (issue 8) ----
+-- The export record in C (record.c): the same jsonb as the 0.1 SQL
+-- definition, without parsing and planning three SQL functions at each call
+-- (most of the time of dataexport_create and dataexport_details).  Its
+-- privileges are kept (REVOKE ... FROM PUBLIC in 0.1).
+CREATE OR REPLACE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataexport_record' LANGUAGE C STABLE;
+-- The queue cap counts a requester's unfinished exports at each create
+-- (queue.c): this index reads only those, however long the queue or the
+-- history.  The library falls back to export_queue on a 0.1 schema.
+CREATE INDEX export_unfinished_owner ON dataexport.export (owner)
+    WHERE state IN ('queued', 'running');
 
 -- ---- 0.2: Sentry fidelity, query builder (issue 9) ----
 -- The projects' slug column: Discover's "project" and "project.name" fields
@@ -35,48 +47,11 @@ REVOKE ALL ON FUNCTION @extschema@.dataexport_register_projects(regclass, name, 
 
 -- ---- 0.2: Sentry fidelity, checks and records (issue 9) ----
 
--- The export record: once its file is gone (cleaned up, or unlinked, dropped
--- or reassigned away from the requester) checksum and fileName are null, as
--- Sentry's serializer gives None for a deleted file; status is EXPIRED.
--- The table keeps both for the DBA.
-CREATE OR REPLACE FUNCTION dataexport.record(e dataexport.export, progress jsonb, user_id_setting text)
-RETURNS jsonb
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-        'id', e.id,
-        'user', (SELECT jsonb_build_object(
-                    'id', COALESCE(NULLIF(e.owner_settings ->> user_id_setting, ''), e.owner::text),
-                    'email', NULL,
-                    'username', r.rolname)
-                 FROM pg_roles r WHERE r.oid = e.owner),
-        'dateCreated', dataexport.iso_ms(e.date_created),
-        'dateFinished', dataexport.iso_ms(e.date_finished),
-        'dateExpired', dataexport.iso_ms(e.date_expired),
-        'query', jsonb_build_object('type', e.query_type, 'info', e.query_info),
-        'status', CASE
-                    WHEN e.date_finished IS NULL THEN 'EARLY'
-                    WHEN f.gone THEN 'EXPIRED'
-                    WHEN e.date_expired IS NOT NULL AND e.date_expired <= now() THEN 'EXPIRED'
-                    ELSE 'VALID' END,
-        'checksum', CASE WHEN NOT f.gone THEN e.checksum END,
-        'fileName', CASE WHEN NOT f.gone THEN e.file_name END,
-        'state', CASE WHEN f.gone THEN 'expired' ELSE e.state END,
-        'format', e.format,
-        'compression', e.compression,
-        'fileOid', CASE WHEN e.state = 'succeeded' AND NOT f.gone THEN e.file_oid::bigint END,
-        'rows', e.rows,
-        'bytes', e.bytes,
-        'truncated', e.truncated,
-        'truncatedReason', e.truncated_reason,
-        'error', e.error,
-        'errorDetail', e.error_detail,
-        'attempts', e.attempts,
-        'progress', CASE WHEN e.state = 'running' THEN progress END)
-    FROM (SELECT e.state = 'expired' OR
-                 (e.state = 'succeeded' AND NOT dataexport.file_present(e)) AS gone) AS f
-$$;
+-- The export record (record.c, made C in the performance section): once
+-- its file is gone (cleaned up, or unlinked, dropped or reassigned away from
+-- the requester) checksum and fileName are null, as Sentry's serializer
+-- gives None for a deleted file; status is EXPIRED.  The table keeps both
+-- for the DBA.
 
 -- ---- 0.2: explain, progress (issue 10) ----
 -- dataexport_explain: a dry run of dataexport_create (validates as create,

@@ -77,15 +77,6 @@ require_enabled(void)
 				 errhint("A superuser can enable it with dataexport.enabled = on.")));
 }
 
-/* Inserts the export, or finds the identical unfinished one. */
-static int64
-insert_or_find(const ExportRequest *req, bool *created)
-{
-	DeNewExport e;
-
-	de_export_identity(req, &e);
-	return de_export_insert_or_find(&e, created);
-}
 
 static Jsonb *
 record_with_created(Jsonb *record, bool created)
@@ -147,14 +138,23 @@ dataexport_create(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = PG_GETARG_JSONB_P(0);
 	ExportRequest req;
+	DeNewExport identity;
 	bool		created = false;
 	int64		id;
 	Jsonb	   *record;
 	Jsonb	   *result;
 
 	validate_payload(payload, "create a data export", &req);
-	de_check_queue_cap();
-	id = insert_or_find(&req, &created);
+	de_export_identity(&req, &identity);
+	/* an identical export in flight: the insert may wait for its
+	 * transaction, which must not wait for our lock (queue.c) */
+	if (de_check_queue_cap_for(identity.dedupe_key))
+		de_queue_unlock();
+	/* inserts the export, or finds the identical unfinished one */
+	id = de_export_insert_or_find(&identity, &created);
+	/* the export is in the table: the next create of this requester counts
+	 * it even before this transaction commits */
+	de_queue_unlock();
 	/* copied into the caller's context by SPI_datumTransfer */
 	record = de_export_record(id);
 	SPI_finish();

@@ -46,8 +46,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_largeobject.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "commands/async.h"
 #include "miscadmin.h"
 #include "storage/large_object.h"
@@ -55,7 +61,11 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "spi_owner.h"
 #include "exports.h"
@@ -133,6 +143,22 @@ int8_array_text(const int64 *values, int n)
 
 /* ---------------- create ---------------- */
 
+static AttrNumber
+attnum_of(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	elog(ERROR, "dataexport.export has no column \"%s\"", name);
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
 /* The unique index decides, so concurrent identical requests cannot both
  * insert. */
 int64
@@ -169,9 +195,9 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 	for (int attempt = 0; attempt < 10 && id == 0; attempt++)
 	{
 		bool		isnull;
-		int			rc;
+		uint64		n;
 
-		rc = SPI_execute_with_args("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
+		n = de_spi_exec_kept_args("INSERT INTO dataexport.export (owner, owner_name, owner_settings, "
 								   "organization, query_type, query_info, environments, row_limit, "
 								   "format, compression, dedupe_key) "
 								   "VALUES ($1::oid, $2::name, $3::jsonb, $4::bigint, $5, $6, "
@@ -179,17 +205,15 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 								   "$8::bigint, $9, $10, $11) "
 								   "ON CONFLICT (dedupe_key) WHERE state IN ('queued', 'running') "
 								   "DO NOTHING RETURNING id",
-								   11, types, values, nulls, false, 0);
-		if (rc < 0)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-		if (SPI_processed == 1)
+								   11, types, values, nulls, false);
+		if (n == 1)
 		{
 			*created = true;
 			id = de_spi_int8(0, 1, &isnull);
 		}
 		/* the conflicting export is committed now; it may also have just
 		 * finished, in which case we insert again */
-		else if (de_spi_exec("SELECT id FROM dataexport.export WHERE dedupe_key = $1 "
+		else if (de_spi_exec_kept("SELECT id FROM dataexport.export WHERE dedupe_key = $1 "
 							 "AND state IN ('queued', 'running')",
 							 1, &text[10], false) == 1)
 		{
@@ -206,35 +230,106 @@ de_export_insert_or_find(const DeNewExport *e, bool *created)
 	return id;
 }
 
-int64
-de_exports_count_unfinished(int32 lock_key, Oid owner, const char *settings, int limit)
+/* Two varlena datums, neither compressed nor external, are the same bytes. */
+static bool
+same_bytes(Datum a, Datum b)
 {
-	DeUserSwitch sw;
-	char		key[16];
-	char		role[16];
-	char		limittext[16];
-	const char *params[4];
-	bool		isnull;
-	int64		n;
+	struct varlena *va = (struct varlena *) DatumGetPointer(a);
+	struct varlena *vb = (struct varlena *) DatumGetPointer(b);
 
-	snprintf(key, sizeof(key), "%d", lock_key);
-	snprintf(role, sizeof(role), "%d", (int32) owner);
-	snprintf(limittext, sizeof(limittext), "%d", limit);
-	params[0] = key;
-	params[1] = role;
-	params[2] = settings;
-	params[3] = limittext;
+	if (VARATT_IS_EXTENDED(va) && !VARATT_IS_SHORT(va))
+		return false;
+	if (VARATT_IS_EXTENDED(vb) && !VARATT_IS_SHORT(vb))
+		return false;
+	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
 
-	de_become_owner(&sw);
-	de_spi_exec("SELECT pg_catalog.pg_advisory_xact_lock($1::integer, "
-				"pg_catalog.hashtext($2 || ':' || $3::jsonb::text))",
-				3, params, false);
-	de_spi_exec("SELECT count(*) FROM (SELECT 1 FROM dataexport.export "
-				"WHERE owner = $2::integer::oid AND state IN ('queued', 'running') "
-				"AND owner_settings = $3::jsonb LIMIT $4::integer) AS unfinished",
-				4, params, false);
-	n = de_spi_int8(0, 1, &isnull);
-	de_restore_user(&sw);
+/*
+ * Counted with a dirty snapshot: rows that other transactions have inserted
+ * but not yet committed count too, so that the caller (queue.c) needs its
+ * lock only while it counts and inserts, not until its commit.  A row whose
+ * inserting transaction later rolls back was counted for nothing; that errs
+ * on the side of the cap.  Read at the C level, through the index of the
+ * requester's unfinished exports (export_unfinished_owner, 0.2; on a 0.1
+ * schema export_queue, all unfinished exports), as the extension does for
+ * its own bookkeeping: no privilege check, no user SQL.
+ */
+int64
+de_exports_count_unfinished(Oid owner, const char *settings, int limit,
+							const char *dedupe_key, bool *identical)
+{
+	Oid			nsp = get_namespace_oid("dataexport", false);
+	Oid			relid = get_relname_relid("export", nsp);
+	Oid			by_owner = get_relname_relid("export_unfinished_owner", nsp);
+	Oid			indexid = OidIsValid(by_owner) ? by_owner :
+		get_relname_relid("export_queue", nsp);
+	Datum		want_settings = JsonbPGetDatum(de_jsonb_from_cstring(settings));
+	SnapshotData dirty;
+	ScanKeyData key;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att_owner;
+	AttrNumber	att_settings;
+	AttrNumber	att_key;
+	int64		n = 0;
+
+	if (identical)
+		*identical = false;
+
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		elog(ERROR, "dataexport.export or its index export_queue is missing");
+	rel = table_open(relid, AccessShareLock);
+	index = index_open(indexid, AccessShareLock);
+	att_owner = attnum_of(rel, "owner");
+	att_settings = attnum_of(rel, "owner_settings");
+	att_key = attnum_of(rel, "dedupe_key");
+
+	InitDirtySnapshot(dirty);
+	slot = table_slot_create(rel, NULL);
+	/* export_unfinished_owner (0.2) is on owner; export_queue (0.1) on id */
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(owner));
+	scan = index_beginscan(rel, index, &dirty, OidIsValid(by_owner) ? 1 : 0, 0);
+	index_rescan(scan, &key, OidIsValid(by_owner) ? 1 : 0, NULL, 0);
+	/*
+	 * The index's predicate is the state (queued or running), which an
+	 * update can change only by a new, non-HOT tuple version: the version an
+	 * entry leads to has that state, so it is not read again.  Only
+	 * owner_settings is compared per row: first byte for byte (the stored
+	 * value and this one are both built from de_current_owner_settings),
+	 * then, if the bytes differ, as jsonb.
+	 */
+	while (n < limit && index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+
+		CHECK_FOR_INTERRUPTS();
+		d = slot_getattr(slot, att_owner, &isnull);
+		if (isnull || DatumGetObjectId(d) != owner)
+			continue;
+		d = slot_getattr(slot, att_settings, &isnull);
+		if (isnull)
+			continue;
+		if (!same_bytes(d, want_settings) &&
+			!DatumGetBool(DirectFunctionCall2(jsonb_eq, d, want_settings)))
+			continue;
+		n++;
+		if (dedupe_key != NULL && identical != NULL && !*identical)
+		{
+			char	   *key;
+
+			d = slot_getattr(slot, att_key, &isnull);
+			key = isnull ? NULL : TextDatumGetCString(d);
+			*identical = key != NULL && strcmp(key, dedupe_key) == 0;
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
 	return n;
 }
 
@@ -310,7 +405,7 @@ de_exports_load_for_caller(const char *condition, const char *cond_param,
 	params[4] = with_records ? progress_map_json() : NULL;
 	params[5] = de_user_id_setting;
 	de_become_owner(&sw);
-	n = de_spi_exec(psprintf("SELECT id, state, query_info, organization%s "
+	n = de_spi_exec_kept(psprintf("SELECT id, state, query_info, organization%s "
 							 "FROM dataexport.export e WHERE (%s) AND ($4::boolean OR "
 							 "(owner OPERATOR(pg_catalog.=) $1::oid AND "
 							 "owner_settings OPERATOR(pg_catalog.=) $2::jsonb)) "
@@ -370,7 +465,7 @@ de_export_record(int64 id)
 	params[2] = de_user_id_setting;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT dataexport.record(e, $2::jsonb, $3) "
+	if (de_spi_exec_kept("SELECT dataexport.record(e, $2::jsonb, $3) "
 					"FROM dataexport.export e WHERE e.id = $1::bigint",
 					3, params, false) == 1)
 		record = de_spi_jsonb(0, 1);
@@ -388,7 +483,7 @@ de_export_cancel(int64 id, int64 *claim, bool *claimed)
 
 	*claim = 0;
 	de_become_owner(&sw);
-	n = de_spi_exec("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
+	n = de_spi_exec_kept("UPDATE dataexport.export SET state = 'cancelled', not_before = NULL "
 					"WHERE id = $1::bigint AND state IN ('queued', 'running') "
 					"RETURNING claim",
 					1, params, false);
@@ -410,7 +505,7 @@ de_export_is_unfinished(int64 id)
 	bool		unfinished;
 
 	de_become_owner(&sw);
-	unfinished = de_spi_exec("SELECT 1 FROM dataexport.export WHERE id = $1::bigint "
+	unfinished = de_spi_exec_kept("SELECT 1 FROM dataexport.export WHERE id = $1::bigint "
 							 "AND state IN ('queued', 'running')", 1, params, false) == 1;
 	de_restore_user(&sw);
 	return unfinished;
@@ -425,7 +520,7 @@ de_export_created_in_current_transaction(int64 id)
 	TransactionId xmin = InvalidTransactionId;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
+	if (de_spi_exec_kept("SELECT xmin FROM dataexport.export WHERE id = $1::bigint",
 					1, params, false) == 1)
 		xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 1, &isnull));
@@ -446,7 +541,7 @@ de_exports_cleanup(void)
 	uint64		n;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("WITH old AS ("
+	n = de_spi_exec_kept("WITH old AS ("
 					"  SELECT e.id, e.file_oid, dataexport.file_present(e) AS owned "
 					"  FROM dataexport.export e WHERE e.state = 'succeeded' "
 					"  AND (e.date_expired <= now() OR NOT dataexport.file_present(e)) "
@@ -494,7 +589,7 @@ de_exports_return_unstarted(int64 *claims, int nclaims, int retry_ms)
 	params[0] = int8_array_text(claims, nclaims);
 	params[1] = delay;
 	de_become_owner(&sw);
-	de_spi_exec("UPDATE dataexport.export e SET state = 'queued', "
+	de_spi_exec_kept("UPDATE dataexport.export e SET state = 'queued', "
 				"attempts = greatest(e.attempts - 1, 0), date_started = NULL, "
 				"not_before = clock_timestamp() + make_interval(secs => $2::integer / 1000.0) "
 				"FROM (SELECT id FROM dataexport.export "
@@ -503,7 +598,7 @@ de_exports_return_unstarted(int64 *claims, int nclaims, int retry_ms)
 				"WHERE e.id = free.id",
 				2, params, false);
 	/* what is still running was locked: keep those slots */
-	nkept = de_spi_exec("SELECT claim FROM dataexport.export "
+	nkept = de_spi_exec_kept("SELECT claim FROM dataexport.export "
 						"WHERE claim OPERATOR(pg_catalog.=) ANY ($1::bigint[]) "
 						"AND state = 'running'", 1, params, false);
 	de_restore_user(&sw);
@@ -525,22 +620,31 @@ de_exports_fail_unrunnable(void)
 	DeUserSwitch sw;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export e SET state = 'failed', "
-					"error = 'Internal error. Your query failed to run.', "
-					"error_detail = x.detail, not_before = NULL "
-					"FROM (SELECT e2.id, CASE "
+	/*
+	 * The check runs once (a materialized CTE), whatever the planner thinks
+	 * of the table's size: as a subquery joined back to the table it could
+	 * be run again for every queued row, quadratic in the queue's length
+	 * when the statistics lag behind a burst of creates.
+	 */
+	if (de_spi_exec_kept("WITH x AS MATERIALIZED ("
+					" SELECT e2.id, c.detail "
+					" FROM dataexport.export e2 "
+					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
+					" JOIN pg_catalog.pg_database d "
+					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
+					" CROSS JOIN LATERAL (SELECT CASE "
 					" WHEN r.oid IS NULL THEN 'the requesting role no longer exists' "
 					" WHEN NOT r.rolcanlogin THEN 'the requesting role cannot log in' "
 					" WHEN NOT pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') "
 					" THEN 'the requesting role may no longer connect to database ' "
 					"  || pg_catalog.quote_ident(d.datname::text) "
-					" END AS detail "
-					" FROM dataexport.export e2 "
-					" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e2.owner "
-					" JOIN pg_catalog.pg_database d "
-					"  ON d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
-					" WHERE e2.state = 'queued' FOR UPDATE OF e2 SKIP LOCKED) x "
-					"WHERE e.id = x.id AND e.state = 'queued' AND x.detail IS NOT NULL "
+					" END AS detail) c "
+					" WHERE e2.state = 'queued' AND c.detail IS NOT NULL "
+					" FOR UPDATE OF e2 SKIP LOCKED) "
+					"UPDATE dataexport.export e SET state = 'failed', "
+					"error = 'Internal error. Your query failed to run.', "
+					"error_detail = x.detail, not_before = NULL "
+					"FROM x WHERE e.id = x.id AND e.state = 'queued' "
 					"RETURNING e.id, e.state, e.error",
 					0, NULL, false) > 0)
 		notify_failed_rows();
@@ -573,7 +677,7 @@ de_exports_requeue_orphans(const int64 *live_claims, int nlive, int max_attempts
 	params[2] = delay;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export SET "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET "
 					"lost_workers = lost_workers + 1, "
 					"state = CASE WHEN lost_workers >= 1 OR attempts >= $2::integer "
 					"THEN 'failed' ELSE 'queued' END, "
@@ -620,7 +724,7 @@ de_exports_claim(int nfree, DeExportClaim *claims)
 				 errmsg("could not generate a random claim token")));
 	snprintf(token, sizeof(token), INT64_FORMAT, random_base);
 	de_become_owner(&sw);
-	n = de_spi_exec("WITH running AS ("
+	n = de_spi_exec_kept("WITH running AS ("
 					" SELECT owner, owner_settings, count(*) AS n FROM dataexport.export"
 					" WHERE state = 'running' GROUP BY owner, owner_settings), "
 					"ranked AS ("
@@ -631,7 +735,7 @@ de_exports_claim(int nfree, DeExportClaim *claims)
 					"  AND r.owner_settings OPERATOR(pg_catalog.=) q.owner_settings"
 					" WHERE q.state = 'queued'"
 					" AND (q.not_before IS NULL OR q.not_before <= clock_timestamp())), "
-					"next AS ("
+					"next AS MATERIALIZED ("
 					" SELECT e.id FROM dataexport.export e JOIN ranked ON ranked.id = e.id"
 					" WHERE e.state = 'queued'"
 					" ORDER BY ranked.turn, e.id LIMIT $1::integer FOR UPDATE OF e SKIP LOCKED) "
@@ -659,7 +763,7 @@ de_exports_next_retry(void)
 	Datum		d;
 
 	de_become_owner(&sw);
-	de_spi_exec("SELECT min(not_before) FROM dataexport.export "
+	de_spi_exec_kept("SELECT min(not_before) FROM dataexport.export "
 				"WHERE state = 'queued' AND not_before > clock_timestamp()",
 				0, NULL, false);
 	de_restore_user(&sw);
@@ -686,7 +790,7 @@ de_export_load_job(int64 id, Oid owner, int64 claim, MemoryContext cxt,
 	snprintf(roletext, sizeof(roletext), "%u", owner);
 	snprintf(claimtext, sizeof(claimtext), INT64_FORMAT, claim);
 	de_become_owner(&sw);
-	if (de_spi_exec("SELECT query_type, query_info, environments, row_limit, "
+	if (de_spi_exec_kept("SELECT query_type, query_info, environments, row_limit, "
 					"format, compression, owner_settings, date_created, attempts "
 					"FROM dataexport.export WHERE id = $1::bigint "
 					"AND claim = $3::bigint AND state = 'running' AND owner = $2::oid",
@@ -772,7 +876,7 @@ de_export_record_success(int64 id, int64 claim, Oid owner, const DeExportSuccess
 	/* the file must still be there, and the requester's: the user's query
 	 * might have unlinked it (defence in depth: the large-object write
 	 * functions are refused while it runs) */
-	if (de_spi_exec("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
+	if (de_spi_exec_kept("SELECT lomowner FROM pg_catalog.pg_largeobject_metadata "
 					"WHERE oid = $2::oid",
 					2, params, false) != 1 ||
 		strtoul(de_spi_text(0, 1), NULL, 10) != owner)
@@ -784,7 +888,7 @@ de_export_record_success(int64 id, int64 claim, Oid owner, const DeExportSuccess
 				 errhint("The export query must not modify large objects.")));
 	/* the clock is read once: dateExpired - dateFinished is exactly the
 	 * expiration */
-	if (de_spi_exec("UPDATE dataexport.export SET state = 'succeeded', "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET state = 'succeeded', "
 					"file_oid = $2::oid, file_name = $3, checksum = $4, rows = $5::bigint, "
 					"bytes = $6::bigint, truncated = $7::boolean, truncated_reason = $8, "
 					"date_finished = finished.t, "
@@ -821,7 +925,7 @@ de_export_record_retry(int64 id, int64 claim, const char *error, const char *det
 	params[4] = claimtext;
 
 	de_become_owner(&sw);
-	de_spi_exec("UPDATE dataexport.export SET state = 'queued', error = $2, "
+	de_spi_exec_kept("UPDATE dataexport.export SET state = 'queued', error = $2, "
 				"error_detail = $3, "
 				"not_before = clock_timestamp() + make_interval(secs => $4::bigint / 1000.0) "
 				"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
@@ -847,7 +951,7 @@ de_export_record_failure(int64 id, int64 claim, const char *state, const char *e
 	params[4] = claimtext;
 
 	de_become_owner(&sw);
-	if (de_spi_exec("UPDATE dataexport.export SET state = $4, error = $2, "
+	if (de_spi_exec_kept("UPDATE dataexport.export SET state = $4, error = $2, "
 					"error_detail = $3, not_before = NULL "
 					"WHERE id = $1::bigint AND claim = $5::bigint AND state = 'running'",
 					5, params, false) == 1)

@@ -34,11 +34,12 @@ typedef struct DeNewExport
  * dedupe_key); *created says which.  Raises 40001 if neither succeeds. */
 extern int64 de_export_insert_or_find(const DeNewExport *e, bool *created);
 
-/* Takes the requester's transaction-level advisory lock (lock_key, hash of
- * owner and settings), then counts the requester's unfinished exports, up
- * to limit. */
-extern int64 de_exports_count_unfinished(int32 lock_key, Oid owner,
-										 const char *settings, int limit);
+/* Counts, up to limit, the unfinished exports of owner with these forwarded
+ * settings (JSON object text), including those that transactions still in
+ * progress have inserted (a dirty snapshot).  With dedupe_key, *identical
+ * says whether one of those counted has that key. */
+extern int64 de_exports_count_unfinished(Oid owner, const char *settings, int limit,
+										 const char *dedupe_key, bool *identical);
 
 /* ---- api.c: the doors ---- */
 

@@ -305,7 +305,7 @@ de_load_projects(DeProjects *out)
 
 	de_become_owner(&sw);
 	/* slug_column is 0.2's */
-	n = de_spi_exec(de_schema_minor() >= 2 ?
+	n = de_spi_exec_kept(de_schema_minor() >= 2 ?
 					"SELECT relation::oid, id_column, organization_column, slug_column "
 					"FROM dataexport.projects" :
 					"SELECT relation::oid, id_column, organization_column, NULL::name "
@@ -429,7 +429,7 @@ de_load_dataset(const char *name, Dataset *out)
 	DjValue    *map;
 
 	de_become_owner(&sw);
-	n = de_spi_exec("SELECT relation::oid, columns FROM dataexport.datasets "
+	n = de_spi_exec_kept("SELECT relation::oid, columns FROM dataexport.datasets "
 					"WHERE name = $1", 1, params, false);
 	de_restore_user(&sw);
 	if (n == 0)

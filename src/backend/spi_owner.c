@@ -23,14 +23,44 @@
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "common/hashfn.h"
+#include "storage/proc.h"
 #include "utils/varlena.h"
 
 #include "spi_owner.h"
 #include "settings.h"
 
+/*
+ * The owner is read once per transaction (keyed by the local transaction
+ * id, as extversion.c does): pg_extension has no syscache, and a create
+ * switches to the owner several times.
+ */
+static LocalTransactionId owner_lxid = InvalidLocalTransactionId;
+static Oid	owner_db = InvalidOid;
+static Oid	owner_cached = InvalidOid;
+
+static Oid	read_extension_owner(void);
+
 Oid
 de_extension_owner(void)
+{
+	LocalTransactionId lxid = MyProc ? MyProc->lxid : InvalidLocalTransactionId;
+
+	if (lxid == InvalidLocalTransactionId || lxid != owner_lxid ||
+		owner_db != MyDatabaseId || !OidIsValid(owner_cached))
+	{
+		owner_cached = InvalidOid;
+		owner_cached = read_extension_owner();
+		owner_lxid = lxid;
+		owner_db = MyDatabaseId;
+	}
+	return owner_cached;
+}
+
+static Oid
+read_extension_owner(void)
 {
 	Oid			ext_oid = get_extension_oid("dataexport", true);
 	Oid			owner = InvalidOid;
@@ -118,6 +148,112 @@ de_spi_exec(const char *sql, int nparams, const char *const *params,
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
+}
+
+/*
+ * Kept plans of the bookkeeping statements (SPI_prepare + SPI_keepplan),
+ * looked up by their text and parameter types.  Only SQL that runs as the
+ * extension owner with the pinned search_path uses them (de_become_owner):
+ * the bookkeeping tables have no row-level security, and the plan cache
+ * re-analyzes a kept statement after any invalidation (DDL on the tables,
+ * DROP and CREATE EXTENSION, a different search_path), so a kept plan never
+ * outlives what it was planned for.  SQL that runs as the caller (their
+ * grants and row-level security) is never kept here.  The table lives in
+ * its own memory context for the life of the process; the plans themselves
+ * are the plan cache's (SPI_keepplan).  Statement texts are fixed strings
+ * or built from a small fixed set of fragments, so the table stays small; a
+ * cap guards it all the same.
+ */
+#define DE_KEPT_PLANS_MAX 128
+
+typedef struct DeKeptPlan
+{
+	uint32		hash;
+	char	   *sql;
+	int			nargs;
+	Oid		   *types;
+	SPIPlanPtr	plan;
+} DeKeptPlan;
+
+static MemoryContext kept_cxt = NULL;
+static DeKeptPlan *kept = NULL;
+static int	nkept = 0;
+
+static SPIPlanPtr
+kept_plan(const char *sql, int nargs, const Oid *types)
+{
+	uint32		hash = hash_bytes((const unsigned char *) sql, strlen(sql));
+	SPIPlanPtr	plan;
+	DeKeptPlan *e;
+
+	for (int i = 0; i < nkept; i++)
+	{
+		e = &kept[i];
+		if (e->hash == hash && e->nargs == nargs && strcmp(e->sql, sql) == 0 &&
+			(nargs == 0 || memcmp(e->types, types, sizeof(Oid) * nargs) == 0))
+			return e->plan;
+	}
+
+	plan = SPI_prepare(sql, nargs, (Oid *) types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (nkept >= DE_KEPT_PLANS_MAX)
+		return plan;			/* not kept: freed with the SPI procedure */
+
+	if (kept_cxt == NULL)
+	{
+		kept_cxt = AllocSetContextCreate(TopMemoryContext, "dataexport kept plans",
+										 ALLOCSET_SMALL_SIZES);
+		kept = MemoryContextAllocZero(kept_cxt, sizeof(DeKeptPlan) * DE_KEPT_PLANS_MAX);
+	}
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	e = &kept[nkept];
+	e->hash = hash;
+	e->sql = MemoryContextStrdup(kept_cxt, sql);
+	e->nargs = nargs;
+	e->types = MemoryContextAlloc(kept_cxt, sizeof(Oid) * Max(nargs, 1));
+	if (nargs > 0)
+		memcpy(e->types, types, sizeof(Oid) * nargs);
+	e->plan = plan;
+	nkept++;
+	return plan;
+}
+
+uint64
+de_spi_exec_kept_args(const char *sql, int nargs, const Oid *types, Datum *values,
+					  const char *nulls, bool read_only)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(kept_plan(sql, nargs, types), values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+uint64
+de_spi_exec_kept(const char *sql, int nparams, const char *const *params,
+				 bool read_only)
+{
+	Oid		   *types = palloc(sizeof(Oid) * Max(nparams, 1));
+	Datum	   *values = palloc(sizeof(Datum) * Max(nparams, 1));
+	char	   *nulls = palloc(Max(nparams, 1) + 1);
+
+	for (int i = 0; i < nparams; i++)
+	{
+		types[i] = TEXTOID;
+		values[i] = params[i] ? CStringGetTextDatum(params[i]) : (Datum) 0;
+		nulls[i] = params[i] ? ' ' : 'n';
+	}
+	nulls[nparams] = '\0';
+	return de_spi_exec_kept_args(sql, nparams, types, values, nulls, read_only);
+}
+
+int
+de_kept_plan_count(void)
+{
+	return nkept;
 }
 
 char *

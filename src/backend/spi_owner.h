@@ -30,6 +30,19 @@ extern char *de_int8_text(int64 v);
 extern uint64 de_spi_exec(const char *sql, int nparams, const char *const *params,
 						  bool read_only);
 
+/*
+ * The same for the extension's own bookkeeping SQL, run as the extension
+ * owner (between de_become_owner and de_restore_user): the statement's plan
+ * is prepared once per process and kept (the plan cache revalidates it).
+ * Never for SQL that runs as the caller.
+ */
+extern uint64 de_spi_exec_kept(const char *sql, int nparams, const char *const *params,
+							   bool read_only);
+extern uint64 de_spi_exec_kept_args(const char *sql, int nargs, const Oid *types,
+									Datum *values, const char *nulls, bool read_only);
+/* How many statements are kept (for tests). */
+extern int	de_kept_plan_count(void);
+
 /* Column value of row 0 of SPI_tuptable as text (palloc'd) or NULL. */
 extern char *de_spi_text(int row, int col);
 extern int64 de_spi_int8(int row, int col, bool *isnull);
