@@ -131,6 +131,11 @@ my ($ret, $stdout, $stderr) = $node->psql(
 	SELECT 'updated ' || (r ->> 'created') || ' ' || (dataexport_details((r ->> 'id')::bigint) ->> 'status')
 	FROM dataexport_create('%s') AS r;
 	RESET ROLE;
+	-- no worker in the middle of starting an export when the extension goes
+	-- (a DROP racing a worker's first transaction can deadlock; see README)
+	DO $$ BEGIN FOR i IN 1..1200 LOOP
+	    EXIT WHEN NOT EXISTS (SELECT 1 FROM dataexport.export WHERE state IN ('queued', 'running'));
+	    PERFORM pg_sleep(0.05); END LOOP; END $$;
 	DROP EXTENSION dataexport CASCADE;
 	CREATE EXTENSION dataexport;
 	\i %s
