@@ -53,6 +53,7 @@ REGRESS += exports_parallel
 REGRESS += fidbuild_sentry
 REGRESS += stats
 REGRESS += comments
+REGRESS += attack_parquet_numeric
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after
