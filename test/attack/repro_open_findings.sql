@@ -36,3 +36,16 @@ CALL run_export('{"query_type": "SQL", "format": "parquet", "query_info": {"sql"
 --    session 1 (bob):   LISTEN dataexport;
 --    session 2 (alice): CALL run_export('{"query_type": "Discover", ...}');
 --    session 1 (bob):   SELECT 1;  -- Asynchronous notification ... "rows": 6 ...
+
+-- 4. (Test: test/t/133_attack_upgrade_grants_dump.pl, fails on main; also
+--    060_upgrade's catalog and pg_dump comparisons fail on it.)  The grants
+--    that dataexport--0.1--0.2.sql re-grants (dataexport_wait,
+--    dataexport_progress, dataexport_running, and explain to create's
+--    grantees) are recorded in pg_init_privs, because GRANT inside an
+--    extension script records initial privileges; pg_dump omits them, and
+--    after a dump and restore the DBA's roles lose EXECUTE.  A possible fix
+--    (superuser = true, so the script may do it): after upgrade_regrant,
+--    set the target's pg_init_privs row back to what it was before the
+--    GRANTs (delete it if there was none).
+SELECT pg_describe_object(classoid, objoid, objsubid), initprivs
+FROM pg_init_privs WHERE initprivs::text LIKE '%alice%';
