@@ -55,6 +55,7 @@ REGRESS += fidbuild_sentry
 REGRESS += stats
 REGRESS += comments
 REGRESS += perf_record
+REGRESS += attack_parquet_numeric
 
 # TAP suite (test/t/*.pl, PostgreSQL::Test::Cluster): "make prove_installcheck"
 # runs it alone; with TAP_TESTS set, "make installcheck" runs it after

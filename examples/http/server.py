@@ -323,7 +323,9 @@ class Handler(BaseHTTPRequestHandler):
         fd = one(conn, "SELECT lo_open(%s::oid, %s)", (record["fileOid"], INV_READ))
         size = one(conn, "SELECT lo_lseek64(%s, 0, 2)", (fd,))
         one(conn, "SELECT lo_lseek64(%s, 0, 0)", (fd,))
-        ctype = COMPRESSION_TYPES.get(record.get("compression")) \
+        # Parquet's compression is its page codec: the file is never wrapped
+        ctype = (None if record.get("format") == "parquet"
+                 else COMPRESSION_TYPES.get(record.get("compression"))) \
             or FORMAT_TYPES.get(record.get("format"), "application/octet-stream")
         name = (record.get("fileName") or "export").replace("\\", "_").replace('"', "_")
         self.streaming = True

@@ -444,6 +444,70 @@ require_committed(int64 id)
 				 errhint("Commit, then call dataexport_wait.")));
 }
 
+/*
+ * dataexport_wait's reads of the bookkeeping, each in an internal
+ * subtransaction that is rolled back once its result is out (the record is
+ * copied out of SPI by de_spi_jsonb; the rest are booleans): the locks they
+ * took go with it, so the waiting session holds no lock on dataexport.export
+ * while it sleeps.  Holding one made ALTER EXTENSION dataexport UPDATE (or
+ * DROP EXTENSION, VACUUM FULL) queue behind the waiter, every other session
+ * and the awaited export's worker queue behind that, and the waiter wait for
+ * a worker that could not finish: a deadlock no detector sees.  An error is
+ * raised again after the rollback.
+ */
+typedef enum WaitRead
+{
+	WAIT_READ_START,			/* the access rule, committed */
+	WAIT_READ_UNFINISHED,		/* still queued or running? */
+	WAIT_READ_END				/* the access rule, the record */
+} WaitRead;
+
+static bool
+wait_read(WaitRead what, int64 id, Jsonb **record)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool result = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		switch (what)
+		{
+			case WAIT_READ_START:
+				(void) access_export(id);
+				require_committed(id);
+				break;
+			case WAIT_READ_UNFINISHED:
+				result = de_export_is_unfinished(id);
+				break;
+			case WAIT_READ_END:
+				/* access may have been lost while waiting */
+				(void) access_export(id);
+				*record = de_export_record(id);
+				break;
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
+	return result;
+}
+
 /* dataexport_wait(progress => true)'s NOTICE: progress.c's text of the
  * export's slot, or "queued" while it has none. */
 static void
@@ -505,15 +569,17 @@ dataexport_wait(PG_FUNCTION_ARGS)
 														   IntervalPGetDatum(timeout)));
 
 	SPI_connect();
-	(void) access_export(id);
-	require_committed(id);
+	(void) wait_read(WAIT_READ_START, id, NULL);
 	for (;;)
 	{
 		long		remaining_ms;
 		long		sleep_ms;
 
-		ConditionVariablePrepareToSleep(&de_shared->finished);
-		if (!de_export_is_unfinished(id))
+		/* read before preparing to sleep: the read's subtransaction
+		 * abort cancels a prepared sleep (then the sleep would return at
+		 * once, a busy loop); a broadcast between the two is caught by the
+		 * one-second cap */
+		if (!wait_read(WAIT_READ_UNFINISHED, id, NULL))
 			break;
 		remaining_ms = no_deadline ? 1000 :
 			TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
@@ -535,14 +601,13 @@ dataexport_wait(PG_FUNCTION_ARGS)
 						   Max(1000 - TimestampDifferenceMilliseconds(last_notice, now), 1));
 		}
 		/* the worker broadcasts when it ends; the cap is only a safety net */
+		ConditionVariablePrepareToSleep(&de_shared->finished);
 		(void) ConditionVariableTimedSleep(&de_shared->finished, sleep_ms,
 										   PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
 	ConditionVariableCancelSleep();
-	/* access may have been lost while waiting */
-	(void) access_export(id);
-	record = de_export_record(id);
+	(void) wait_read(WAIT_READ_END, id, &record);
 	SPI_finish();
 	PG_RETURN_JSONB_P(record);
 }

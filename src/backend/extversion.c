@@ -3,15 +3,18 @@
  *	  The installed version of the extension's SQL objects (see extversion.h).
  *
  * The version is read from pg_extension (no syscache: the scan is what
- * commands/extension.c does) and remembered for the rest of the transaction,
- * keyed by the local transaction id: ALTER EXTENSION ... UPDATE commits in
- * its own transaction, so the next transaction sees the new version.
+ * commands/extension.c does) and remembered while the transaction, its
+ * subtransaction and its command id stay the same: ALTER EXTENSION ...
+ * UPDATE advances the command id (also inside a transaction block), and a
+ * savepoint rolled back over it brings the old version back in a new
+ * subtransaction, so neither can leave a stale version in use.
  */
 #include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "miscadmin.h"
@@ -23,6 +26,8 @@
 #include "extversion.h"
 
 static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+static SubTransactionId cached_subxid = InvalidSubTransactionId;
+static CommandId cached_cid = InvalidCommandId;
 static Oid	cached_db = InvalidOid;
 static int	cached_minor = 0;
 
@@ -67,12 +72,17 @@ int
 de_schema_minor(void)
 {
 	LocalTransactionId lxid = MyProc ? MyProc->lxid : InvalidLocalTransactionId;
+	SubTransactionId subxid = GetCurrentSubTransactionId();
+	CommandId	cid = GetCurrentCommandId(false);
 
 	if (lxid == InvalidLocalTransactionId || lxid != cached_lxid ||
+		subxid != cached_subxid || cid != cached_cid ||
 		cached_db != MyDatabaseId)
 	{
 		cached_minor = read_minor();
 		cached_lxid = lxid;
+		cached_subxid = subxid;
+		cached_cid = cid;
 		cached_db = MyDatabaseId;
 	}
 	return cached_minor;

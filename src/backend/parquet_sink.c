@@ -161,8 +161,15 @@ map_column(Form_pg_attribute att, const char *name, PqColumnSpec *spec, PqConv *
 				/* PostgreSQL 15 stores the scale as 11 signed bits */
 				int			scale = ((tm & 0x7ff) ^ 1024) - 1024;
 
-				if (pq_decimal_column(name, precision, scale, spec))
+				PqColumnSpec dec;
+
+				/* it clears its output also when it says no: only a
+				 * DECIMAL it accepts replaces the text column */
+				if (pq_decimal_column(name, precision, scale, &dec))
+				{
+					*spec = dec;
 					*conv = CV_DECIMAL;
+				}
 			}
 			break;
 		default:
