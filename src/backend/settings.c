@@ -94,7 +94,7 @@ de_define_settings(void)
 							   NULL, NULL, NULL);
 	DefineCustomIntVariable("dataexport.parquet_row_group_size",
 							"Size at which a Parquet export's row group is written out.",
-							"Compressed pages plus open pages; it bounds the worker's memory for Parquet.",
+							"Encoded values and levels before compression; the worker holds at most about this much for Parquet.",
 							&de_parquet_row_group_size_kb, 64 * 1024, 1, 256 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);

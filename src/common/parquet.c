@@ -94,6 +94,8 @@ struct PqWriter
 	int64_t		rows;			/* rows ended */
 	int64_t		rg_rows;		/* rows in the open row group */
 	size_t		rg_bytes;		/* its memory: finished pages + open pages */
+	size_t		rg_encoded;		/* its values and levels, encoded, before
+								 * compression: the row group's size */
 	int			nrow_groups;
 	StrBuf		row_groups;		/* the footer's RowGroup structs so far */
 
@@ -734,6 +736,7 @@ add_level(PqWriter *w, PqColumn *c, uint8_t level)
 	c->levels[c->nlevels++] = level;
 	c->put = true;
 	w->rg_bytes++;
+	w->rg_encoded++;
 }
 
 void
@@ -766,6 +769,7 @@ pq_put_bool(PqWriter *w, int col, bool v)
 	{
 		put_u8(&c->values, 0);
 		w->rg_bytes++;
+		w->rg_encoded++;
 	}
 	if (v)
 		c->values.data[c->values.len - 1] |= (char) (1 << (c->nbools % 8));
@@ -780,6 +784,7 @@ pq_put_int32(PqWriter *w, int col, int32_t v)
 
 	put_le32(&c->values, (uint32_t) v);
 	w->rg_bytes += 4;
+	w->rg_encoded += 4;
 	track_minmax(c, v);
 	add_level(w, c, 1);
 }
@@ -791,6 +796,7 @@ pq_put_int64(PqWriter *w, int col, int64_t v)
 
 	put_le64(&c->values, (uint64_t) v);
 	w->rg_bytes += 8;
+	w->rg_encoded += 8;
 	track_minmax(c, v);
 	add_level(w, c, 1);
 }
@@ -803,6 +809,7 @@ pq_put_float(PqWriter *w, int col, float v)
 	memcpy(&bits, &v, 4);
 	put_le32(&w->cols[col].values, bits);
 	w->rg_bytes += 4;
+	w->rg_encoded += 4;
 	add_level(w, &w->cols[col], 1);
 }
 
@@ -814,6 +821,7 @@ pq_put_double(PqWriter *w, int col, double v)
 	memcpy(&bits, &v, 8);
 	put_le64(&w->cols[col].values, bits);
 	w->rg_bytes += 8;
+	w->rg_encoded += 8;
 	add_level(w, &w->cols[col], 1);
 }
 
@@ -826,9 +834,11 @@ pq_put_bytes(PqWriter *w, int col, const void *data, size_t len)
 	{
 		put_le32(&c->values, (uint32_t) len);
 		w->rg_bytes += 4;
+		w->rg_encoded += 4;
 	}
 	sb_append_len(&c->values, data, len);
 	w->rg_bytes += len;
+	w->rg_encoded += len;
 	add_level(w, c, 1);
 }
 
@@ -1063,6 +1073,7 @@ flush_row_group(PqWriter *w, DeError *err)
 	w->nrow_groups++;
 	w->rg_rows = 0;
 	w->rg_bytes = 0;
+	w->rg_encoded = 0;
 	return true;
 }
 
@@ -1082,7 +1093,9 @@ pq_end_row(PqWriter *w, DeError *err)
 	}
 	w->rows++;
 	w->rg_rows++;
-	if (w->rg_bytes >= w->opts.row_group_bytes)
+	/* the memory it holds (compressed pages plus open ones) is at most about
+	 * as much, whatever the codec */
+	if (w->rg_encoded >= w->opts.row_group_bytes)
 		return flush_row_group(w, err);
 	return true;
 }

@@ -9,8 +9,10 @@
  * The caller declares the columns, then pushes one value per column per row
  * (pq_put_*) and ends each row (pq_end_row).  Rows collect in the current
  * row group: values of the current page of each column uncompressed,
- * finished pages compressed.  When the row group holds row_group_bytes (the
- * finished pages plus the open pages), pq_end_row writes it out through the
+ * finished pages compressed.  When the row group holds row_group_bytes of
+ * encoded data (its PLAIN values and levels before compression; the memory
+ * it holds, finished pages compressed plus open pages, is at most about as
+ * much), pq_end_row writes it out through the
  * write callback, column chunk after column chunk, and starts the next, so
  * memory is bounded by the row group size whatever the row count.
  * pq_finish writes the last row group and the footer.
@@ -78,7 +80,8 @@ typedef struct PqOptions
 {
 	PqCodec		codec;
 	int			level;			/* codec's level; 0: its default */
-	size_t		row_group_bytes;	/* flush a row group at this size */
+	size_t		row_group_bytes;	/* flush a row group at this much encoded
+									 * data (before compression) */
 	size_t		page_bytes;		/* close a data page at this raw size; 0:
 								 * 1 MB */
 	const char *created_by;		/* footer's created_by, may be NULL */

@@ -202,15 +202,7 @@ $s2->quit;
 
 # The only worker slot is held by a superuser export that waits on an
 # advisory lock held here, so alice's exports stay queued.
-my $lock = $node->background_psql('postgres');
-$lock->query_safe('SELECT pg_advisory_lock(7075)');
-my $blocker = create_export($node,
-	sql_payload("SELECT pg_advisory_xact_lock_shared(7075)::text AS locked"));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT count(*) FROM dataexport_progress() WHERE pid IS NOT NULL AND id = $blocker->{id}",
-		'1'),
-	'the worker slot is busy with a blocked export');
+my ($lock, $blocker) = hold_worker_slot($node, 7075);
 
 $node->safe_psql(
 	'postgres', q{

@@ -42,15 +42,7 @@ $node->safe_psql(
 
 # The only worker slot is held by a superuser export that waits on an
 # advisory lock held here.
-my $lock = $node->background_psql('postgres');
-$lock->query_safe('SELECT pg_advisory_lock(7076)');
-my $blocker = create_export($node,
-	sql_payload("SELECT pg_advisory_xact_lock_shared(7076)::text AS locked"));
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT count(*) FROM dataexport_progress() WHERE pid IS NOT NULL AND id = $blocker->{id}",
-		'1'),
-	'the worker slot is busy with a blocked export');
+my ($lock, $blocker) = hold_worker_slot($node, 7076);
 
 $node->safe_psql(
 	'postgres', q{

@@ -42,19 +42,7 @@ my $node = start_node('http_example', "dataexport.max_workers = 1\n",
 $node->safe_psql('postgres', slurp_file("$root/examples/http/schema.sql"));
 
 # ---- the service, a child process on a free loopback port ----
-my ($out, $log) = ('', "$PostgreSQL::Test::Utils::tmp_check/http_example.log");
-my $service = IPC::Run::start(
-	[
-		$python, "$root/examples/http/server.py",
-		'--port', '0',
-		'--dsn', $node->connstr('postgres') . ' user=dataexport_http'
-	],
-	'<', \undef, '>', \$out, '2>', $log);
-END { $service->kill_kill if $service && $service->pumpable; }
-my $deadline = time + 30;
-$service->pump_nb while $out !~ /\n/ && time < $deadline && usleep(50_000) >= 0;
-my ($base, $pid) = $out =~ m{^listening on (http://127\.0\.0\.1:\d+)/ \(pid (\d+)\)$}m
-  or BAIL_OUT("the service did not start: $out " . slurp_file($log));
+my ($base, $pid, $service) = start_http_service($node, $python, 'http_example');
 
 my $http = HTTP::Tiny->new(timeout => 120, keep_alive => 1);
 

@@ -31,19 +31,7 @@ my $node = start_node('attack_http_parquet', "dataexport.max_workers = 1\n",
 	demo => 'postgres');
 $node->safe_psql('postgres', slurp_file("$root/examples/http/schema.sql"));
 
-my ($out, $log) = ('', "$PostgreSQL::Test::Utils::tmp_check/attack_http_parquet.log");
-my $service = IPC::Run::start(
-	[
-		$python, "$root/examples/http/server.py",
-		'--port', '0',
-		'--dsn', $node->connstr('postgres') . ' user=dataexport_http'
-	],
-	'<', \undef, '>', \$out, '2>', $log);
-END { $service->kill_kill if $service && $service->pumpable; }
-my $deadline = time + 30;
-$service->pump_nb while $out !~ /\n/ && time < $deadline && usleep(50_000) >= 0;
-my ($base) = $out =~ m{^listening on (http://127\.0\.0\.1:\d+)/ \(pid \d+\)$}m
-  or BAIL_OUT("the service did not start: $out " . slurp_file($log));
+my ($base, undef, $service) = start_http_service($node, $python, 'attack_http_parquet');
 my $http = HTTP::Tiny->new(timeout => 60);
 
 sub api

@@ -9,15 +9,17 @@ use warnings FATAL => 'all';
 use Cwd qw(abs_path);
 use Exporter 'import';
 use File::Basename qw(dirname);
+use IPC::Run;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
+use Test::More;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(load_demo start_node alter_system user_connstr psql_as
   sql_payload discover_payload create_export wait_export details_of state_of
   wait_state wait_worker lo_count unfinished_count listen_exports
-  drain_notifications wait_notification);
+  drain_notifications wait_notification hold_worker_slot start_http_service);
 
 my $root = abs_path(dirname(__FILE__) . '/../..');
 my $json = JSON::PP->new->canonical;
@@ -220,6 +222,51 @@ sub wait_notification
 		usleep(50_000);
 	}
 	return 0;
+}
+
+# Holds $node's only worker slot (dataexport.max_workers = 1) with a
+# superuser export that waits on advisory lock $key, taken here by a
+# background session; returns (that session, the blocking export's record).
+# $session->query_safe('SELECT pg_advisory_unlock(KEY)') lets it finish.
+sub hold_worker_slot
+{
+	my ($node, $key) = @_;
+	my $lock = $node->background_psql('postgres');
+	$lock->query_safe("SELECT pg_advisory_lock($key)");
+	my $blocker = create_export($node,
+		sql_payload("SELECT pg_advisory_xact_lock_shared($key)::text AS locked"));
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT count(*) FROM dataexport_progress() WHERE pid IS NOT NULL AND id = $blocker->{id}",
+			'1'),
+		'the worker slot is busy with a blocked export');
+	return ($lock, $blocker);
+}
+
+# The reference HTTP service (examples/http/server.py, run by $python) on a
+# free loopback port, logging in to $node as dataexport_http; returns its
+# base URL, pid and IPC::Run harness.  Its log is tmp_check/$name.log; it is
+# killed at exit if still running.
+my @services;
+END { $_->kill_kill for grep { $_->pumpable } @services; }
+
+sub start_http_service
+{
+	my ($node, $python, $name) = @_;
+	my ($out, $log) = ('', "$PostgreSQL::Test::Utils::tmp_check/$name.log");
+	my $service = IPC::Run::start(
+		[
+			$python, "$root/examples/http/server.py",
+			'--port', '0',
+			'--dsn', $node->connstr('postgres') . ' user=dataexport_http'
+		],
+		'<', \undef, '>', \$out, '2>', $log);
+	push @services, $service;
+	my $deadline = time + 30;
+	$service->pump_nb while $out !~ /\n/ && time < $deadline && usleep(50_000) >= 0;
+	my ($base, $pid) = $out =~ m{^listening on (http://127\.0\.0\.1:\d+)/ \(pid (\d+)\)$}m
+	  or BAIL_OUT("the service did not start: $out " . slurp_file($log));
+	return ($base, $pid, $service);
 }
 
 1;
