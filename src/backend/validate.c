@@ -124,26 +124,41 @@ spec_for(const ExportRequest *req)
 	return spec;
 }
 
+/*
+ * The projects of the request that the caller sees (its default projects
+ * when it lists none), sorted and distinct.  42501 unless every listed
+ * project is visible and there is at least one, as Sentry's create endpoint
+ * (_get_projects_by_id: PermissionDenied) for Discover and Issues-by-Tag.
+ */
+static int64 *
+visible_requested_projects(ExportRequest *req, int *nvisible)
+{
+	DeProjects	pr;
+	int64	   *visible;
+
+	de_load_projects(&pr);
+	visible = de_visible_projects(&pr, req->projects, req->nprojects,
+								  req->has_organization, req->organization, nvisible);
+	*nvisible = de_sort_distinct(visible, *nvisible);
+	if ((req->nprojects > 0 &&
+		 !de_ids_all_in(req->projects, req->nprojects, visible, *nvisible)) ||
+		*nvisible == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg_internal(NO_PERMISSION_MSG)));
+	return visible;
+}
+
 static void
 validate_discover(ExportRequest *req)
 {
-	DeProjects	pr;
 	int			nvisible;
 	int64	   *visible;
 	Dataset		ds;
 	DeQuerySpec spec;
 	BuiltQuery	bq;
 
-	de_load_projects(&pr);
-	visible = de_visible_projects(&pr, req->projects, req->nprojects,
-								  req->has_organization, req->organization, &nvisible);
-	nvisible = de_sort_distinct(visible, nvisible);
-	if ((req->nprojects > 0 &&
-		 !de_ids_all_in(req->projects, req->nprojects, visible, nvisible)) ||
-		nvisible == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg_internal(NO_PERMISSION_MSG)));
+	visible = visible_requested_projects(req, &nvisible);
 	payload_set_projects(req, visible, nvisible);
 
 	de_export_dataset(req->info, &ds);
@@ -161,27 +176,17 @@ validate_discover(ExportRequest *req)
 static void
 validate_issues_by_tag(ExportRequest *req)
 {
-	DeProjects	pr;
 	int			nvisible;
-	int64	   *visible;
 	Dataset		ds;
 	DeQuerySpec spec;
 	BuiltQuery	bq;
 
 	/*
-	 * Every listed project, as Discover and as Sentry's create endpoint
-	 * (_get_projects_by_id: PermissionDenied), though only the first is
-	 * exported: an export naming a project the caller cannot see would be
-	 * one that details then refuses.  The list keeps its order.
+	 * Every listed project, as Discover, though only the first is exported:
+	 * an export naming a project the caller cannot see would be one that
+	 * details then refuses.  The list (never empty here) keeps its order.
 	 */
-	de_load_projects(&pr);
-	visible = de_visible_projects(&pr, req->projects, req->nprojects,
-								  req->has_organization, req->organization, &nvisible);
-	nvisible = de_sort_distinct(visible, nvisible);
-	if (!de_ids_all_in(req->projects, req->nprojects, visible, nvisible))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg_internal(NO_PERMISSION_MSG)));
+	(void) visible_requested_projects(req, &nvisible);
 
 	de_export_dataset(req->info, &ds);
 	spec = spec_for(req);
