@@ -119,32 +119,40 @@ de_int8_text(int64 v)
 	return psprintf(INT64_FORMAT, v);
 }
 
+/* Text-only SPI arguments: every type text, NULL params SQL NULL. */
+typedef struct TextArgs
+{
+	Oid		   *types;
+	Datum	   *values;
+	char	   *nulls;
+} TextArgs;
+
+static TextArgs
+text_args(int nparams, const char *const *params)
+{
+	TextArgs	a;
+
+	a.types = palloc(sizeof(Oid) * Max(nparams, 1));
+	a.values = palloc(sizeof(Datum) * Max(nparams, 1));
+	a.nulls = palloc(Max(nparams, 1) + 1);
+	for (int i = 0; i < nparams; i++)
+	{
+		a.types[i] = TEXTOID;
+		a.values[i] = params[i] ? CStringGetTextDatum(params[i]) : (Datum) 0;
+		a.nulls[i] = params[i] ? ' ' : 'n';
+	}
+	a.nulls[nparams] = '\0';
+	return a;
+}
+
 uint64
 de_spi_exec(const char *sql, int nparams, const char *const *params,
 			bool read_only)
 {
-	Oid		   *types = palloc(sizeof(Oid) * Max(nparams, 1));
-	Datum	   *values = palloc(sizeof(Datum) * Max(nparams, 1));
-	char	   *nulls = palloc(Max(nparams, 1) + 1);
+	TextArgs	a = text_args(nparams, params);
 	int			rc;
 
-	for (int i = 0; i < nparams; i++)
-	{
-		types[i] = TEXTOID;
-		if (params[i] == NULL)
-		{
-			values[i] = (Datum) 0;
-			nulls[i] = 'n';
-		}
-		else
-		{
-			values[i] = CStringGetTextDatum(params[i]);
-			nulls[i] = ' ';
-		}
-	}
-	nulls[nparams] = '\0';
-
-	rc = SPI_execute_with_args(sql, nparams, types, values, nulls, read_only, 0);
+	rc = SPI_execute_with_args(sql, nparams, a.types, a.values, a.nulls, read_only, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
@@ -236,18 +244,9 @@ uint64
 de_spi_exec_kept(const char *sql, int nparams, const char *const *params,
 				 bool read_only)
 {
-	Oid		   *types = palloc(sizeof(Oid) * Max(nparams, 1));
-	Datum	   *values = palloc(sizeof(Datum) * Max(nparams, 1));
-	char	   *nulls = palloc(Max(nparams, 1) + 1);
+	TextArgs	a = text_args(nparams, params);
 
-	for (int i = 0; i < nparams; i++)
-	{
-		types[i] = TEXTOID;
-		values[i] = params[i] ? CStringGetTextDatum(params[i]) : (Datum) 0;
-		nulls[i] = params[i] ? ' ' : 'n';
-	}
-	nulls[nparams] = '\0';
-	return de_spi_exec_kept_args(sql, nparams, types, values, nulls, read_only);
+	return de_spi_exec_kept_args(sql, nparams, a.types, a.values, a.nulls, read_only);
 }
 
 int
