@@ -725,70 +725,27 @@ static const char *const own_literals[] = {
 	NUMERIC_REGEX, "'unknown'", "'-'", "'0'", "'0123456789ABCDEFGHJKMNPQRSTVWXYZ'"
 };
 
-/*
- * The SQL with every \x01...\x02 span replaced by "I".  A span holds one
- * of our column names (or the relation); outside the spans only printable
- * ASCII may appear, never a double quote, ';' or "--", and no string
- * literal but '' and the numeric regex.
- */
+/* A span of the Discover SQL holds one of our column names or relations. */
+static bool
+known_span(const char *text, size_t len)
+{
+	for (int i = 0; i < NCOLUMNS; i++)
+		if (strlen(columns[i].name) == len && memcmp(columns[i].name, text, len) == 0)
+			return true;
+	for (int i = 0; i < 2; i++)
+		if (strlen(project_columns[i]) == len && memcmp(project_columns[i], text, len) == 0)
+			return true;
+	return (len == 10 && memcmp(text, "app.events", 10) == 0) ||
+		(len == 12 && memcmp(text, "app.projects", 12) == 0);
+}
+
+/* sql_skeleton with our spans and literals: no string literal but '' and
+ * the builder's own. */
 static char *
 skeleton(const char *sql)
 {
-	StrBuf		sb;
-
-	sb_init(&sb);
-	for (const char *p = sql; *p; p++)
-	{
-		if (*p == '\x01')
-		{
-			const char *end = strchr(p, '\x02');
-			bool		known = false;
-
-			if (end == NULL)
-				abort();
-			for (int i = 0; i < NCOLUMNS; i++)
-				known |= strlen(columns[i].name) == (size_t) (end - p - 1) &&
-					memcmp(columns[i].name, p + 1, end - p - 1) == 0;
-			for (int i = 0; i < 2; i++)
-				known |= strlen(project_columns[i]) == (size_t) (end - p - 1) &&
-					memcmp(project_columns[i], p + 1, end - p - 1) == 0;
-			known |= end - p - 1 == 10 && memcmp(p + 1, "app.events", 10) == 0;
-			known |= end - p - 1 == 12 && memcmp(p + 1, "app.projects", 12) == 0;
-			if (!known)
-				abort();
-			sb_append_char(&sb, 'I');
-			p = end;
-			continue;
-		}
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == ';' ||
-			(p[0] == '-' && p[1] == '-'))
-			abort();
-		if (*p == '\'')
-		{
-			bool		own = false;
-
-			for (size_t i = 0; i < sizeof(own_literals) / sizeof(own_literals[0]) && !own; i++)
-			{
-				size_t		rl = strlen(own_literals[i]);
-
-				if (strncmp(p, own_literals[i], rl) == 0)
-				{
-					sb_append(&sb, own_literals[i]);
-					p += rl - 1;
-					own = true;
-				}
-			}
-			if (own)
-				continue;
-			if (p[1] != '\'')
-				abort();
-			sb_append(&sb, "''");
-			p++;
-			continue;
-		}
-		sb_append_char(&sb, *p);
-	}
-	return sb_steal(&sb);
+	return sql_skeleton(sql, known_span, own_literals,
+						sizeof(own_literals) / sizeof(own_literals[0]));
 }
 
 static bool

@@ -50,33 +50,11 @@ quote_marked(const char *ident)
 	return quote_buf;
 }
 
-/* The SQL with every \x01...\x02 span replaced by "I".  Outside the spans
- * only printable ASCII may appear, and never a double quote, ';' or "--":
- * those come from nowhere but a quoting function or the payload. */
+/* sql_skeleton: any span, quotes as ordinary characters. */
 static char *
 skeleton(const char *sql)
 {
-	StrBuf		sb;
-
-	sb_init(&sb);
-	for (const char *p = sql; *p; p++)
-	{
-		if (*p == '\x01')
-		{
-			const char *end = strchr(p, '\x02');
-
-			if (end == NULL || memchr(p + 1, '\x01', end - p - 1) != NULL)
-				abort();
-			sb_append_char(&sb, 'I');
-			p = end;
-			continue;
-		}
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == ';' ||
-			(p[0] == '-' && p[1] == '-'))
-			abort();
-		sb_append_char(&sb, *p);
-	}
-	return sb_steal(&sb);
+	return sql_skeleton(sql, NULL, NULL, 0);
 }
 
 /* The same shape as q, every payload byte replaced by c. */
